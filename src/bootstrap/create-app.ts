@@ -1,0 +1,66 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DestinationStream } from 'pino';
+import { AppModule } from '../app.module.js';
+import { type AppConfig, roleRuns } from '../config/app-config.js';
+import { HttpExceptionFilter } from '../platform/errors/http-exception.filter.js';
+import { GrpcHealth } from '../platform/grpc/grpc-health.js';
+import { buildGrpcOptions } from '../platform/grpc/grpc-options.js';
+import { httpRequestMiddleware } from '../platform/http/http-request.middleware.js';
+import { jsonBodyMiddleware, requireJsonContentType } from '../platform/http/json-body.middleware.js';
+import { PinoNestLogger } from '../platform/logging/pino-nest-logger.js';
+import { createRootLogger } from '../platform/logging/root-logger.js';
+import { TransportMetrics } from '../platform/metrics/transport.metrics.js';
+
+export interface StartOptions {
+  /** Where log lines go; standard output unless a test captures them. */
+  logDestination?: DestinationStream;
+  /** Bind address for both servers. */
+  host?: string;
+}
+
+/**
+ * Builds and starts the hybrid application (HTTP on PORT, gRPC on GRPC_PORT for the api role).
+ * main.ts and the end-to-end tests both start the service through here.
+ */
+export async function startApp(config: AppConfig, options: StartOptions = {}): Promise<INestApplication> {
+  const logger = new PinoNestLogger(createRootLogger(config.logLevel, options.logDestination));
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    logger,
+    bodyParser: false,
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  app.use(httpRequestMiddleware(app.get(TransportMetrics)));
+  app.use(requireJsonContentType);
+  app.use(jsonBodyMiddleware());
+  app.useGlobalFilters(new HttpExceptionFilter());
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+
+  // Migrations, seeding and connections finish before either server takes a call.
+  await app.init();
+  const runs = roleRuns(config.role);
+  if (runs.api) {
+    const health = app.get(GrpcHealth);
+    app.connectMicroservice(
+      buildGrpcOptions({
+        port: config.grpc.port,
+        host: options.host,
+        metrics: app.get(TransportMetrics),
+        health,
+      }),
+      { inheritAppConfig: false },
+    );
+    await app.startAllMicroservices();
+    health.setServing(true);
+  }
+  await app.listen(config.http.port, options.host ?? '0.0.0.0');
+  logger.log({
+    msg: 'service started',
+    role: config.role,
+    httpPort: config.http.port,
+    grpcPort: runs.api ? config.grpc.port : undefined,
+  });
+  return app;
+}

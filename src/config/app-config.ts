@@ -1,0 +1,41 @@
+import type { LogLevel, Role } from './environment.js';
+
+export type DatabaseDialect = 'sqlite' | 'mysql';
+
+/**
+ * The service's configuration as the rest of the code sees it: typed, grouped by concern,
+ * built once from the validated environment. Injected by class (the class is the DI token).
+ */
+export abstract class AppConfig {
+  abstract readonly env: string;
+  abstract readonly role: Role;
+  abstract readonly logLevel: LogLevel;
+  abstract readonly http: { readonly port: number };
+  abstract readonly grpc: { readonly port: number };
+  abstract readonly shutdownTimeoutMs: number;
+  abstract readonly redis: {
+    readonly url: string;
+    /** host:port seeds of a Redis Cluster; when set, `url` only supplies the password. */
+    readonly clusterNodes: ReadonlyArray<{ host: string; port: number }>;
+    readonly keyPrefix: string;
+    readonly commandTimeoutMs: number;
+    readonly connectTimeoutMs: number;
+  };
+  abstract readonly database: {
+    readonly url: string;
+    readonly dialect: DatabaseDialect;
+    readonly poolSize: number;
+    readonly queryTimeoutMs: number;
+    readonly seedWhenEmpty: boolean;
+  };
+  abstract readonly health: { readonly checkTimeoutMs: number };
+  abstract readonly auth: {
+    readonly adminApiToken?: string;
+    readonly internalApiToken?: string;
+  };
+}
+
+/** Which parts of the process a role runs. */
+export function roleRuns(role: Role): { api: boolean; worker: boolean } {
+  return { api: role !== 'worker', worker: role !== 'api' };
+}

@@ -1,0 +1,55 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+
+export const ROLES = ['all', 'api', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+};
+const emptyToUndefined = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * The raw environment, one property per variable, validated once at start-up.
+ * Names and defaults are the contract in DESIGN.md; nothing else reads process.env.
+ */
+export class Environment {
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) GRPC_PORT = 50051;
+  @IsIn(ROLES) ROLE: Role = 'all';
+  @IsOptional() @IsString() NODE_ENV?: string;
+  @IsIn(LOG_LEVELS) LOG_LEVEL: LogLevel = 'info';
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000) SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  @Matches(/^rediss?:\/\//, { message: 'must be a redis:// or rediss:// URL' }) REDIS_URL =
+    'redis://127.0.0.1:6379';
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[^\s,:]+:\d+(,[^\s,:]+:\d+)*$/, { message: 'must be comma-separated host:port pairs' })
+  REDIS_CLUSTER_NODES?: string;
+  @Matches(/^[A-Za-z0-9_.:{}-]{1,64}$/, { message: 'must be 1-64 characters of [A-Za-z0-9_.:{}-]' })
+  REDIS_KEY_PREFIX = 'ccs:';
+  @Transform(toInt) @IsInt() @Min(10) @Max(60_000) REDIS_COMMAND_TIMEOUT_MS = 100;
+  @Transform(toInt) @IsInt() @Min(10) @Max(60_000) REDIS_CONNECT_TIMEOUT_MS = 2_000;
+
+  @Matches(/^(sqlite:.+|mysql:\/\/.+)$/, { message: 'must be sqlite:<path> or mysql://user@host:port/db' })
+  DATABASE_URL = 'sqlite:./data/rules.sqlite';
+  @Transform(toInt) @IsInt() @Min(1) @Max(500) DATABASE_POOL_SIZE = 10;
+  @Transform(toInt) @IsInt() @Min(10) @Max(600_000) DATABASE_QUERY_TIMEOUT_MS = 5_000;
+  @Transform(toBool) @IsBoolean() DATABASE_SEED_WHEN_EMPTY = true;
+
+  @Transform(toInt) @IsInt() @Min(10) @Max(60_000) HEALTH_CHECK_TIMEOUT_MS = 1_000;
+
+  @Transform(emptyToUndefined) @IsOptional() @MinLength(16) ADMIN_API_TOKEN?: string;
+  @Transform(emptyToUndefined) @IsOptional() @MinLength(16) INTERNAL_API_TOKEN?: string;
+}

@@ -1,0 +1,93 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { CompiledQuery, Kysely, Migrator, MysqlDialect, SqliteDialect, sql } from 'kysely';
+import { createPool } from 'mysql2';
+import type { AppConfig, DatabaseDialect } from '../../config/app-config.js';
+import { withTimeout } from '../../platform/async/with-timeout.js';
+import { mysqlOptionsFrom, sqliteFileFrom } from './database-url.js';
+import { ReplicaMigrations } from './migrations/index.js';
+import type { ReplicaSchema } from './schema.js';
+
+type DatabaseSettings = AppConfig['database'] & { connectTimeoutMs?: number };
+
+/**
+ * The SQL replica behind one Kysely instance: MySQL/MariaDB through a mysql2 pool, or the
+ * embedded SQLite file. Repositories query `db`; nothing else touches a driver.
+ */
+export class Database {
+  private constructor(
+    readonly db: Kysely<ReplicaSchema>,
+    readonly dialect: DatabaseDialect,
+  ) {}
+
+  static open(settings: DatabaseSettings): Database {
+    return settings.dialect === 'mysql' ? Database.openMysql(settings) : Database.openSqlite(settings);
+  }
+
+  private static openMysql(settings: DatabaseSettings): Database {
+    const pool = createPool({
+      ...mysqlOptionsFrom(settings.url),
+      connectionLimit: settings.poolSize,
+      maxIdle: settings.poolSize,
+      idleTimeout: 60_000,
+      connectTimeout: settings.connectTimeoutMs ?? Math.min(settings.queryTimeoutMs, 5_000),
+      enableKeepAlive: true,
+      // DATE and DATETIME come back exactly as stored, so formatting never depends on a time zone.
+      dateStrings: true,
+      timezone: 'Z',
+      supportBigNumbers: true,
+    });
+    const statementTimeoutSeconds = settings.queryTimeoutMs / 1000;
+    const dialect = new MysqlDialect({
+      pool,
+      async onCreateConnection(connection) {
+        // MariaDB bounds every statement; MySQL 8 has max_execution_time (SELECT only, in ms).
+        try {
+          await connection.executeQuery(
+            CompiledQuery.raw(`SET SESSION max_statement_time = ${statementTimeoutSeconds}`),
+          );
+        } catch {
+          await connection.executeQuery(
+            CompiledQuery.raw(`SET SESSION max_execution_time = ${Math.ceil(settings.queryTimeoutMs)}`),
+          );
+        }
+      },
+    });
+    return new Database(new Kysely<ReplicaSchema>({ dialect }), 'mysql');
+  }
+
+  private static openSqlite(settings: DatabaseSettings): Database {
+    const file = sqliteFileFrom(settings.url);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const sqlite = new SqliteDatabase(file, { timeout: settings.queryTimeoutMs });
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('foreign_keys = OFF');
+    return new Database(
+      new Kysely<ReplicaSchema>({ dialect: new SqliteDialect({ database: sqlite }) }),
+      'sqlite',
+    );
+  }
+
+  /** Applies pending migrations; returns the names applied now. */
+  async migrate(): Promise<string[]> {
+    const migrator = new Migrator({ db: this.db, provider: new ReplicaMigrations(this.dialect) });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error;
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  async isEmpty(): Promise<boolean> {
+    const row = await this.db.selectFrom('enrollment_channel').select('id').limit(1).executeTakeFirst();
+    return row === undefined;
+  }
+
+  /** One round trip, bounded: used by readiness. Rejects when the database cannot answer in time. */
+  async ping(timeoutMs: number): Promise<void> {
+    await withTimeout(sql`SELECT 1`.execute(this.db), timeoutMs, 'database ping');
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,63 @@
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
+import type { AppConfig } from '../../config/app-config.js';
+
+export type RedisClient = Redis | Cluster;
+
+export interface RedisClientOptions {
+  /** Shows in CLIENT LIST and in logs. */
+  name: string;
+  /**
+   * Fail fast: no offline queue and a short command timeout, so a caller falls back at once
+   * while Redis is down instead of waiting for it. Off for blocking or subscriber connections.
+   */
+  failFast: boolean;
+}
+
+/**
+ * Every Redis connection the service opens is made here, from REDIS_URL (password and
+ * database index included) or from REDIS_CLUSTER_NODES, so all of them honour both.
+ */
+export function createRedisClient(settings: AppConfig['redis'], options: RedisClientOptions): RedisClient {
+  const common: RedisOptions = {
+    connectionName: options.name,
+    connectTimeout: settings.connectTimeoutMs,
+    lazyConnect: false,
+    // Keep trying to reconnect, never faster than every 50 ms and never slower than every 2 s.
+    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
+    ...(options.failFast
+      ? { enableOfflineQueue: false, commandTimeout: settings.commandTimeoutMs, maxRetriesPerRequest: 1 }
+      : {}),
+  };
+
+  if (settings.clusterNodes.length > 0) {
+    const url = new URL(settings.url);
+    const clusterOptions: ClusterOptions = {
+      enableOfflineQueue: !options.failFast,
+      clusterRetryStrategy: common.retryStrategy,
+      redisOptions: {
+        ...common,
+        username: url.username ? decodeURIComponent(url.username) : undefined,
+        password: url.password ? decodeURIComponent(url.password) : undefined,
+      },
+      ...(options.failFast ? { commandTimeout: settings.commandTimeoutMs } : {}),
+    };
+    return new Cluster([...settings.clusterNodes], clusterOptions);
+  }
+  return new Redis(settings.url, common);
+}
+
+/** Connection options for BullMQ, which opens its own connections and sets their retry policy. */
+export function bullmqConnectionOptions(settings: AppConfig['redis'], name: string): RedisOptions {
+  const url = new URL(settings.url);
+  const db = Number(url.pathname.replace(/^\//, '') || 0);
+  return {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 6379,
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    db: Number.isInteger(db) ? db : 0,
+    tls: url.protocol === 'rediss:' ? {} : undefined,
+    connectionName: name,
+    connectTimeout: settings.connectTimeoutMs,
+  };
+}

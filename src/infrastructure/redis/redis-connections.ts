@@ -1,0 +1,88 @@
+import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
+import { withTimeout } from '../../platform/async/with-timeout.js';
+import { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.factory.js';
+
+/**
+ * Owns the service's Redis connections: opens them on first use, logs their state changes,
+ * and closes every one of them at shutdown.
+ */
+@Injectable()
+export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RedisConnections.name);
+  private readonly clients = new Map<string, RedisClient>();
+
+  constructor(private readonly config: AppConfig) {}
+
+  /** The shared fail-fast connection for ordinary commands. */
+  get commands(): RedisClient {
+    return this.open({ name: 'commands', failFast: true });
+  }
+
+  /** A named connection of its own (subscribers and blocking reads must not share one). */
+  dedicated(name: string, failFast = false): RedisClient {
+    return this.open({ name, failFast });
+  }
+
+  /** Key prefix that keeps this service's keys apart from other tenants of the same Redis. */
+  get keyPrefix(): string {
+    return this.config.redis.keyPrefix;
+  }
+
+  /**
+   * Connects the shared connection before the service takes traffic. A Redis that is down at
+   * start is logged, not fatal: the service starts degraded and the client keeps reconnecting.
+   */
+  async onModuleInit() {
+    const client = this.commands;
+    if (client.status === 'ready') return;
+    try {
+      await withTimeout(
+        new Promise<void>((resolve) => client.once('ready', () => resolve())),
+        this.config.redis.connectTimeoutMs,
+        'redis connect',
+      );
+    } catch {
+      this.logger.warn({ msg: 'redis not reachable at start; continuing degraded', connection: 'commands' });
+    }
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    await withTimeout(this.commands.ping(), timeoutMs, 'redis ping');
+  }
+
+  async onApplicationShutdown() {
+    const clients = [...this.clients.values()];
+    this.clients.clear();
+    await Promise.all(
+      clients.map(async (client) => {
+        try {
+          await withTimeout(client.quit(), 1_000, 'redis quit');
+        } catch {
+          client.disconnect();
+        }
+      }),
+    );
+  }
+
+  private open(options: RedisClientOptions): RedisClient {
+    const existing = this.clients.get(options.name);
+    if (existing) return existing;
+    const client = createRedisClient(this.config.redis, {
+      ...options,
+      name: `${this.config.redis.keyPrefix}${options.name}`,
+    });
+    let healthy = true;
+    client.on('ready', () => {
+      if (!healthy) this.logger.log({ msg: 'redis connection ready again', connection: options.name });
+      healthy = true;
+    });
+    client.on('error', (error: Error) => {
+      if (healthy)
+        this.logger.warn({ msg: 'redis connection error', connection: options.name, error: error.message });
+      healthy = false;
+    });
+    this.clients.set(options.name, client);
+    return client;
+  }
+}

@@ -1,0 +1,32 @@
+import type { Provider } from '@nestjs/common';
+import { AppConfig } from '../../config/app-config.js';
+import { Database } from '../../infrastructure/database/database.js';
+import { RedisConnections } from '../../infrastructure/redis/redis-connections.js';
+import type { ReadinessCheck } from './readiness-check.js';
+
+export const DATABASE_READINESS = Symbol('DATABASE_READINESS');
+export const REDIS_READINESS = Symbol('REDIS_READINESS');
+
+export const databaseReadiness: Provider = {
+  provide: DATABASE_READINESS,
+  inject: [Database, AppConfig],
+  useFactory: (database: Database, config: AppConfig): ReadinessCheck => ({
+    name: 'database',
+    async check() {
+      await database.ping(config.health.checkTimeoutMs);
+      return { dialect: database.dialect };
+    },
+  }),
+};
+
+export const redisReadiness: Provider = {
+  provide: REDIS_READINESS,
+  inject: [RedisConnections, AppConfig],
+  useFactory: (redis: RedisConnections, config: AppConfig): ReadinessCheck => ({
+    name: 'redis',
+    async check() {
+      await redis.ping(config.health.checkTimeoutMs);
+      return undefined;
+    },
+  }),
+};

@@ -1,0 +1,35 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import {
+  DATABASE_READINESS,
+  databaseReadiness,
+  REDIS_READINESS,
+  redisReadiness,
+} from './dependency-checks.js';
+import { HealthController } from './health.controller.js';
+import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check.js';
+
+/**
+ * /health/live and /health/ready. Readiness is composed from one check per dependency the
+ * process's role uses: the worker role has no database, so it does not wait for one.
+ */
+@Module({})
+export class HealthModule {
+  static forRoot(options: { database: boolean }): DynamicModule {
+    const checks = [...(options.database ? [DATABASE_READINESS] : []), REDIS_READINESS];
+    return {
+      module: HealthModule,
+      imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
+      controllers: [HealthController],
+      providers: [
+        ...(options.database ? [databaseReadiness] : []),
+        redisReadiness,
+        {
+          provide: READINESS_CHECKS,
+          inject: checks,
+          useFactory: (...resolved: ReadinessCheck[]) => resolved,
+        },
+      ],
+    };
+  }
+}

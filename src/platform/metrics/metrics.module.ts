@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { TransportMetrics, transportMetricProviders } from './transport.metrics.js';
+
+/**
+ * Prometheus exposition at /metrics (process metrics included) and the metric facades.
+ * Feature modules add their own facade beside the metric names in metric-names.ts.
+ */
+@Global()
+@Module({
+  imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
+  providers: [...transportMetricProviders, TransportMetrics],
+  exports: [TransportMetrics],
+})
+export class MetricsModule {}
