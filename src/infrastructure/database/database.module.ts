@@ -7,6 +7,7 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
+import { DatabaseMetrics } from '../../platform/metrics/database.metrics.js';
 import { Database } from './database.js';
 import { redactedUrl } from './database-url.js';
 import { seedReplica } from './seed/seed-replica.js';
@@ -21,8 +22,9 @@ import { seedReplica } from './seed/seed-replica.js';
   providers: [
     {
       provide: Database,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => Database.open(config.database),
+      inject: [AppConfig, DatabaseMetrics],
+      useFactory: (config: AppConfig, metrics: DatabaseMetrics) =>
+        Database.open(config.database, (event) => metrics.queryRan(config.database.dialect, event)),
     },
   ],
   exports: [Database],

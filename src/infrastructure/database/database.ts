@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { CompiledQuery, Kysely, Migrator, MysqlDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, type Dialect, Kysely, Migrator, MysqlDialect, SqliteDialect, sql } from 'kysely';
 import { createPool } from 'mysql2';
 import type { AppConfig, DatabaseDialect } from '../../config/app-config.js';
 import { withTimeout } from '../../platform/async/with-timeout.js';
@@ -10,6 +10,15 @@ import { ReplicaMigrations } from './migrations/index.js';
 import type { ReplicaSchema } from './schema.js';
 
 type DatabaseSettings = AppConfig['database'] & { connectTimeoutMs?: number };
+
+/** What the database layer reports about each statement (for metrics and tests). */
+export interface QueryEvent {
+  parameters: number;
+  durationSeconds: number;
+  failed: boolean;
+}
+
+export type QueryObserver = (event: QueryEvent) => void;
 
 /**
  * The SQL replica behind one Kysely instance: MySQL/MariaDB through a mysql2 pool, or the
@@ -21,11 +30,24 @@ export class Database {
     readonly dialect: DatabaseDialect,
   ) {}
 
-  static open(settings: DatabaseSettings): Database {
-    return settings.dialect === 'mysql' ? Database.openMysql(settings) : Database.openSqlite(settings);
+  static open(settings: DatabaseSettings, onQuery?: QueryObserver): Database {
+    const dialect =
+      settings.dialect === 'mysql' ? Database.mysqlDialect(settings) : Database.sqliteDialect(settings);
+    const db = new Kysely<ReplicaSchema>({
+      dialect,
+      log: onQuery
+        ? (event) =>
+            onQuery({
+              parameters: event.query.parameters.length,
+              durationSeconds: event.queryDurationMillis / 1000,
+              failed: event.level === 'error',
+            })
+        : undefined,
+    });
+    return new Database(db, settings.dialect);
   }
 
-  private static openMysql(settings: DatabaseSettings): Database {
+  private static mysqlDialect(settings: DatabaseSettings): Dialect {
     const pool = createPool({
       ...mysqlOptionsFrom(settings.url),
       connectionLimit: settings.poolSize,
@@ -39,7 +61,7 @@ export class Database {
       supportBigNumbers: true,
     });
     const statementTimeoutSeconds = settings.queryTimeoutMs / 1000;
-    const dialect = new MysqlDialect({
+    return new MysqlDialect({
       pool,
       async onCreateConnection(connection) {
         // MariaDB bounds every statement; MySQL 8 has max_execution_time (SELECT only, in ms).
@@ -54,19 +76,15 @@ export class Database {
         }
       },
     });
-    return new Database(new Kysely<ReplicaSchema>({ dialect }), 'mysql');
   }
 
-  private static openSqlite(settings: DatabaseSettings): Database {
+  private static sqliteDialect(settings: DatabaseSettings): Dialect {
     const file = sqliteFileFrom(settings.url);
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     const sqlite = new SqliteDatabase(file, { timeout: settings.queryTimeoutMs });
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('foreign_keys = OFF');
-    return new Database(
-      new Kysely<ReplicaSchema>({ dialect: new SqliteDialect({ database: sqlite }) }),
-      'sqlite',
-    );
+    return new SqliteDialect({ database: sqlite });
   }
 
   /** Applies pending migrations; returns the names applied now. */

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
+import { DatabaseMetrics, databaseMetricProviders } from './database.metrics.js';
 import { TransportMetrics, transportMetricProviders } from './transport.metrics.js';
 
 /**
@@ -9,7 +10,7 @@ import { TransportMetrics, transportMetricProviders } from './transport.metrics.
 @Global()
 @Module({
   imports: [PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: true } })],
-  providers: [...transportMetricProviders, TransportMetrics],
-  exports: [TransportMetrics],
+  providers: [...transportMetricProviders, TransportMetrics, ...databaseMetricProviders, DatabaseMetrics],
+  exports: [TransportMetrics, DatabaseMetrics],
 })
 export class MetricsModule {}

@@ -1,0 +1,47 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { describeMachine } from './lib/machine.js';
+import { writeSection } from './lib/report.js';
+import { rulesReadScenario } from './scenarios/rules-read.js';
+
+/**
+ * `npm run bench [-- --only id,id]`: runs the scenarios, prints each section, and rewrites
+ * those sections of BENCHMARKS.md.
+ */
+const SCENARIOS: Record<string, () => Promise<string>> = {
+  'rules-read': rulesReadScenario,
+};
+
+const REPORT = join(import.meta.dirname, '../../BENCHMARKS.md');
+
+async function main() {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const selected = values.only ? values.only.split(',') : Object.keys(SCENARIOS);
+  for (const id of selected)
+    if (!SCENARIOS[id])
+      throw new Error(`unknown scenario ${id}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+
+  const machine = describeMachine();
+  console.log(`machine: ${machine}\n`);
+  writeSection(
+    REPORT,
+    'machine',
+    `Machine of the latest run: ${machine}. Run on ${new Date().toISOString().slice(0, 10)}.`,
+  );
+  for (const id of selected) {
+    console.error(`scenario ${id} ...`);
+    const started = Date.now();
+    const section = await SCENARIOS[id]();
+    writeSection(
+      REPORT,
+      id,
+      `${section}\n\n_Measured ${new Date().toISOString().slice(0, 10)} in ${Math.round((Date.now() - started) / 1000)} s._`,
+    );
+    console.log(`${section}\n`);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,139 @@
+import { status } from '@grpc/grpc-js';
+import { Database } from '../../src/infrastructure/database/database.js';
+import { SEEDED_CHANNELS, SEEDED_SIZES } from '../../src/infrastructure/database/seed/replica-generator.js';
+import { seedReplica } from '../../src/infrastructure/database/seed/seed-replica.js';
+import { MetricNames } from '../../src/platform/metrics/metric-names.js';
+import {
+  CUSTOMER_CONFIGURATION_PACKAGE,
+  CUSTOMER_CONFIGURATION_SERVICE,
+} from '../../src/rules/rules.proto.js';
+import { eventually } from '../support/eventually.js';
+import { type RulesClient, rulesClient } from '../support/grpc-client.js';
+import { grpcHealthStatus } from '../support/grpc-health-client.js';
+import { createTestDatabase, globalStatus } from '../support/mariadb.js';
+import { freePort } from '../support/ports.js';
+import { TcpProxy } from '../support/tcp-proxy.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/** The service booted for real on MariaDB (through a proxy the test can cut), spoken to as a client would. */
+describe('rules service (end to end)', () => {
+  let mariadb: Awaited<ReturnType<typeof createTestDatabase>>;
+  let proxy: TcpProxy;
+  let sut: TestApp;
+  let client: RulesClient;
+
+  beforeAll(async () => {
+    mariadb = await createTestDatabase('e2e_rules');
+    const seeding = Database.open({
+      url: mariadb.url,
+      dialect: 'mysql',
+      poolSize: 2,
+      queryTimeoutMs: 30_000,
+      seedWhenEmpty: false,
+    });
+    await seeding.migrate();
+    await seedReplica(seeding.db, { seed: 3, channels: 5, includeHugeChannel: true });
+    await seeding.close();
+
+    proxy = await TcpProxy.start(await freePort(), { host: '127.0.0.1', port: 3306 });
+    const proxiedUrl = mariadb.url.replace('127.0.0.1:3306', `127.0.0.1:${proxy.port}`);
+    sut = await startTestApp({
+      DATABASE_URL: proxiedUrl,
+      DATABASE_QUERY_TIMEOUT_MS: '2000',
+      HEALTH_CHECK_TIMEOUT_MS: '500',
+    });
+    client = rulesClient(sut.grpcAddress);
+  }, 60_000);
+
+  afterAll(async () => {
+    client?.close();
+    await sut?.close();
+    await proxy?.close();
+    await mariadb?.drop();
+  });
+
+  describe('CustomerConfigurationService', () => {
+    it('answers OK with the coverage rules of a known channel', async () => {
+      const result = await client.getCoverageRules(SEEDED_CHANNELS.large);
+      expect(result.code).toBe(status.OK);
+      expect(result.response?.enrollmentChannel).toMatchObject({ id: SEEDED_CHANNELS.large, isActive: true });
+      expect(result.response?.benefitContracts).toHaveLength(SEEDED_SIZES.large);
+    });
+
+    it('answers OK with the population membership rules of a known channel', async () => {
+      const result = await client.getPopulationMembershipRules(SEEDED_CHANNELS.small);
+      expect(result.code).toBe(status.OK);
+      expect(result.response?.populations?.length).toBeGreaterThan(0);
+    });
+
+    it.each([
+      ['empty', ''],
+      ['malformed', 'no spaces allowed'],
+      ['too long', 'x'.repeat(65)],
+    ])('answers INVALID_ARGUMENT naming the field for an %s id', async (_label, id) => {
+      const result = await client.getCoverageRules(id);
+      expect(result.code).toBe(status.INVALID_ARGUMENT);
+      expect(result.details).toMatch(/^enrollment_channel_id: /);
+    });
+
+    it('answers NOT_FOUND for an unknown channel, on both methods', async () => {
+      expect((await client.getCoverageRules('ec-9999')).code).toBe(status.NOT_FOUND);
+      expect((await client.getPopulationMembershipRules('ec-9999')).code).toBe(status.NOT_FOUND);
+    });
+
+    it('honours a client deadline and stops reading for a caller who is gone', async () => {
+      const selectsBefore = await globalStatus('Com_select');
+      const result = await client.getCoverageRules(SEEDED_CHANNELS.huge, 60);
+      expect(result.code).toBe(status.DEADLINE_EXCEEDED);
+      await new Promise((r) => setTimeout(r, 1_500)); // time enough for a full read, had it gone on
+      const selects = (await globalStatus('Com_select')) - selectsBefore;
+      // A full read of the 70,000-contract channel is 30 SELECTs (14 pages); the cancelled one stops early.
+      expect(selects).toBeLessThan(15);
+    });
+  });
+
+  it('answers the gRPC health protocol with SERVING, overall and for the service', async () => {
+    expect(await grpcHealthStatus(sut.grpcAddress)).toBe('SERVING');
+    expect(
+      await grpcHealthStatus(
+        sut.grpcAddress,
+        `${CUSTOMER_CONFIGURATION_PACKAGE}.${CUSTOMER_CONFIGURATION_SERVICE}`,
+      ),
+    ).toBe('SERVING');
+  });
+
+  it('shows the gRPC server histogram, labelled by service, method and code, on /metrics', async () => {
+    await client.getCoverageRules(SEEDED_CHANNELS.small);
+    const body = await (await fetch(`${sut.httpUrl}/metrics`)).text();
+    expect(body).toMatch(
+      new RegExp(
+        `^${MetricNames.grpcServerHandlingSeconds}_count\\{grpc_service="${CUSTOMER_CONFIGURATION_PACKAGE}.${CUSTOMER_CONFIGURATION_SERVICE}",grpc_method="GetCoverageRules",grpc_code="OK"\\} [1-9]`,
+        'm',
+      ),
+    );
+    expect(body).toMatch(/grpc_code="NOT_FOUND"/);
+    expect(body).toMatch(/^process_cpu_user_seconds_total /m);
+  });
+
+  it('turns /health/ready unhealthy while the database is unreachable, UNAVAILABLE for reads, and healthy again after', async () => {
+    const ready = async () => (await fetch(`${sut.httpUrl}/health/ready`)).status;
+    expect(await ready()).toBe(200);
+
+    await proxy.cut();
+    try {
+      expect(await eventually(async () => (await ready()) === 503)).toBe(true);
+      const body = (await (await fetch(`${sut.httpUrl}/health/ready`)).json()) as {
+        error: Record<string, { status: string }>;
+        info: Record<string, { status: string }>;
+      };
+      expect(body.error.database.status).toBe('down');
+      expect(body.info.redis.status).toBe('up');
+      expect((await client.getCoverageRules(SEEDED_CHANNELS.small)).code).toBe(status.UNAVAILABLE);
+    } finally {
+      await proxy.restore();
+    }
+
+    expect(await eventually(async () => (await ready()) === 200)).toBe(true);
+    expect((await client.getCoverageRules(SEEDED_CHANNELS.small)).code).toBe(status.OK);
+  }, 30_000);
+});
