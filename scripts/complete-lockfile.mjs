@@ -6,7 +6,19 @@
 // it would skip a fully recorded one. Run after changing dependencies: `npm run lock:complete`.
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const OS = ['android', 'darwin', 'linux', 'win32', 'freebsd', 'openbsd', 'netbsd', 'sunos', 'aix', 'openharmony', 'wasm32'];
+const OS = [
+  'android',
+  'darwin',
+  'linux',
+  'win32',
+  'freebsd',
+  'openbsd',
+  'netbsd',
+  'sunos',
+  'aix',
+  'openharmony',
+  'wasm32',
+];
 const CPU = ['arm64', 'x64', 'arm', 'ia32', 'ppc64', 's390x', 'riscv64', 'loong64', 'wasm32'];
 const tokens = (name) => name.split('/').pop().split(/[-_]/);
 
@@ -17,7 +29,12 @@ function platformOf(name) {
   if (!cpu && parts.includes('arm')) cpu = 'arm';
   if (!cpu && parts.includes('x86')) cpu = 'ia32';
   if (!os || !cpu) return undefined;
-  const libc = parts.includes('musl') || parts.includes('musleabihf') ? ['musl'] : os === 'linux' && parts.includes('gnu') ? ['glibc'] : undefined;
+  const libc =
+    parts.includes('musl') || parts.includes('musleabihf')
+      ? ['musl']
+      : os === 'linux' && parts.includes('gnu')
+        ? ['glibc']
+        : undefined;
   return { os: [os === 'wasm32' ? 'any' : os], cpu: [cpu], ...(libc ? { libc } : {}) };
 }
 
@@ -36,6 +53,8 @@ for (const [path, entry] of Object.entries(packages)) {
     added += 1;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))),
+);
 writeFileSync(file, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`complete-lockfile: added ${added} platform entries`);
