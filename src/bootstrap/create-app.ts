@@ -9,6 +9,7 @@ import { GrpcHealth } from '../platform/grpc/grpc-health.js';
 import { buildGrpcOptions } from '../platform/grpc/grpc-options.js';
 import { httpRequestMiddleware } from '../platform/http/http-request.middleware.js';
 import { jsonBodyMiddleware, requireJsonContentType } from '../platform/http/json-body.middleware.js';
+import { bodyValidationPipe } from '../platform/http/validation.pipe.js';
 import { PinoNestLogger } from '../platform/logging/pino-nest-logger.js';
 import { createRootLogger } from '../platform/logging/root-logger.js';
 import { TransportMetrics } from '../platform/metrics/transport.metrics.js';
@@ -36,6 +37,7 @@ export async function startApp(config: AppConfig, options: StartOptions = {}): P
   app.use(requireJsonContentType);
   app.use(jsonBodyMiddleware());
   app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalPipes(bodyValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
   // Migrations, seeding and connections finish before either server takes a call.
