@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { credentials, loadPackageDefinition, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { PROTO_LOADER_OPTIONS } from '../../src/platform/grpc/grpc-options.js';
+import { PROTO_LOADER_OPTIONS } from '../../src/platform/grpc/proto-loader-options.js';
 import { CUSTOMER_CONFIGURATION_PROTO } from '../../src/rules/rules.proto.js';
 
 /**

@@ -29,6 +29,26 @@ export abstract class AppConfig {
     readonly seedWhenEmpty: boolean;
   };
   abstract readonly health: { readonly checkTimeoutMs: number };
+  abstract readonly rulesCache: {
+    readonly enabled: boolean;
+    readonly ttlMs: number;
+    /** ± this fraction of the TTL, chosen per entry, so entries written together expire apart. */
+    readonly ttlJitter: number;
+    /** Fraction of the TTL an entry is fresh; stale-while-revalidate for the rest. */
+    readonly freshFraction: number;
+    /** After expiry, how long an entry may still answer while the database is down. */
+    readonly graceMs: number;
+    readonly negativeTtlMs: number;
+    readonly l1MaxEntries: number;
+    readonly l1MaxBytes: number;
+    readonly compressAboveBytes: number;
+    readonly lockTtlMs: number;
+    readonly lockWaitMs: number;
+    /** XFetch β: above 1 refreshes earlier, 0 turns early refresh off. */
+    readonly xfetchBeta: number;
+    readonly breakerFailures: number;
+    readonly breakerCooldownMs: number;
+  };
   abstract readonly auth: {
     readonly adminApiToken?: string;
     readonly internalApiToken?: string;

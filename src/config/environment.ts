@@ -50,6 +50,22 @@ export class Environment {
 
   @Transform(toInt) @IsInt() @Min(10) @Max(60_000) HEALTH_CHECK_TIMEOUT_MS = 1_000;
 
+  // Rules cache (src/rules-cache)
+  @Transform(toBool) @IsBoolean() RULES_CACHE_ENABLED = true;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) RULES_CACHE_TTL_SECONDS = 600;
+  @Transform(toInt) @IsInt() @Min(0) @Max(50) RULES_CACHE_TTL_JITTER_PERCENT = 10;
+  @Transform(toInt) @IsInt() @Min(10) @Max(100) RULES_CACHE_FRESH_PERCENT = 80;
+  @Transform(toInt) @IsInt() @Min(0) @Max(604_800) RULES_CACHE_GRACE_SECONDS = 3_600;
+  @Transform(toInt) @IsInt() @Min(0) @Max(3_600) RULES_CACHE_NEGATIVE_TTL_SECONDS = 30;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) RULES_CACHE_L1_MAX_ENTRIES = 10_000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(16_384) RULES_CACHE_L1_MAX_MB = 64;
+  @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000) RULES_CACHE_COMPRESS_ABOVE_BYTES = 8_192;
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000) RULES_CACHE_LOCK_TTL_MS = 10_000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(60_000) RULES_CACHE_LOCK_WAIT_MS = 2_000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(100) RULES_CACHE_XFETCH_BETA_TENTHS = 10;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000) RULES_CACHE_BREAKER_FAILURES = 5;
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000) RULES_CACHE_BREAKER_COOLDOWN_MS = 5_000;
+
   @Transform(emptyToUndefined) @IsOptional() @MinLength(16) ADMIN_API_TOKEN?: string;
   @Transform(emptyToUndefined) @IsOptional() @MinLength(16) INTERNAL_API_TOKEN?: string;
 }

@@ -65,6 +65,22 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
       seedWhenEmpty: env.DATABASE_SEED_WHEN_EMPTY,
     },
     health: { checkTimeoutMs: env.HEALTH_CHECK_TIMEOUT_MS },
+    rulesCache: {
+      enabled: env.RULES_CACHE_ENABLED,
+      ttlMs: env.RULES_CACHE_TTL_SECONDS * 1000,
+      ttlJitter: env.RULES_CACHE_TTL_JITTER_PERCENT / 100,
+      freshFraction: env.RULES_CACHE_FRESH_PERCENT / 100,
+      graceMs: env.RULES_CACHE_GRACE_SECONDS * 1000,
+      negativeTtlMs: env.RULES_CACHE_NEGATIVE_TTL_SECONDS * 1000,
+      l1MaxEntries: env.RULES_CACHE_L1_MAX_ENTRIES,
+      l1MaxBytes: env.RULES_CACHE_L1_MAX_MB * 1024 * 1024,
+      compressAboveBytes: env.RULES_CACHE_COMPRESS_ABOVE_BYTES,
+      lockTtlMs: env.RULES_CACHE_LOCK_TTL_MS,
+      lockWaitMs: env.RULES_CACHE_LOCK_WAIT_MS,
+      xfetchBeta: env.RULES_CACHE_XFETCH_BETA_TENTHS / 10,
+      breakerFailures: env.RULES_CACHE_BREAKER_FAILURES,
+      breakerCooldownMs: env.RULES_CACHE_BREAKER_COOLDOWN_MS,
+    },
     auth: { adminApiToken: env.ADMIN_API_TOKEN, internalApiToken: env.INTERNAL_API_TOKEN },
   };
 }

@@ -1,6 +1,6 @@
 import { credentials, loadPackageDefinition, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { PROTO_LOADER_OPTIONS } from '../../src/platform/grpc/grpc-options.js';
+import { PROTO_LOADER_OPTIONS } from '../../src/platform/grpc/proto-loader-options.js';
 import { CUSTOMER_CONFIGURATION_PROTO } from '../../src/rules/rules.proto.js';
 
 type Callback = (error: ServiceError | null, response?: unknown) => void;

@@ -1,19 +1,9 @@
-import { loadSync, type Options as ProtoLoaderOptions } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { type GrpcOptions, Transport } from '@nestjs/microservices';
-import { CUSTOMER_CONFIGURATION_PACKAGE, CUSTOMER_CONFIGURATION_PROTO } from '../../rules/rules.proto.js';
+import { CUSTOMER_CONFIGURATION_PACKAGE, customerConfigurationDefinition } from '../../rules/rules.proto.js';
 import type { TransportMetrics } from '../metrics/transport.metrics.js';
 import { grpcCallInterceptor } from './grpc-call.interceptor.js';
 import type { GrpcHealth } from './grpc-health.js';
-
-/** Field names in camelCase, 64-bit numbers as strings, optional fields absent when unset. */
-export const PROTO_LOADER_OPTIONS: ProtoLoaderOptions = {
-  keepCase: false,
-  longs: String,
-  enums: String,
-  defaults: false,
-  oneofs: false,
-};
 
 /** Requests carry one short id; anything near this size is abuse, refused with RESOURCE_EXHAUSTED. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -31,7 +21,7 @@ export interface GrpcServerDeps {
  * protocol and server reflection, and a graceful drain on shutdown.
  */
 export function buildGrpcOptions({ port, host = '0.0.0.0', metrics, health }: GrpcServerDeps): GrpcOptions {
-  const packageDefinition = loadSync(CUSTOMER_CONFIGURATION_PROTO, PROTO_LOADER_OPTIONS);
+  const packageDefinition = customerConfigurationDefinition();
   return {
     transport: Transport.GRPC,
     options: {

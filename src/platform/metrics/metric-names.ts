@@ -8,6 +8,20 @@ export const MetricNames = {
   grpcServerHandledTotal: 'grpc_server_handled_total',
   httpServerRequestDurationSeconds: 'http_server_request_duration_seconds',
   databaseQueryDurationSeconds: 'rules_db_query_duration_seconds',
+
+  // Rules cache (src/rules-cache). Hit rate = hit_l1+hit_l2+stale+negative over all requests;
+  // database query reduction = 1 - rules_db_loads_total / rules_cache_requests_total.
+  rulesCacheRequestsTotal: 'rules_cache_requests_total',
+  rulesDbLoadsTotal: 'rules_db_loads_total',
+  rulesCacheCoalescedTotal: 'rules_cache_coalesced_total',
+  rulesCacheRefreshesTotal: 'rules_cache_background_refreshes_total',
+  rulesCacheWritesFencedTotal: 'rules_cache_writes_fenced_total',
+  rulesCacheRedisDurationSeconds: 'rules_cache_redis_duration_seconds',
+  rulesCacheRedisErrorsTotal: 'rules_cache_redis_errors_total',
+  rulesCacheBreakerState: 'rules_cache_breaker_state',
+  rulesCacheL1Entries: 'rules_cache_l1_entries',
+  rulesCacheL1Bytes: 'rules_cache_l1_bytes',
+  rulesCacheInvalidationsTotal: 'rules_cache_invalidations_total',
 } as const;
 
 export const LATENCY_BUCKETS_SECONDS = [

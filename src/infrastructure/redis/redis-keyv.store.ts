@@ -1,0 +1,159 @@
+import { EventEmitter } from 'node:events';
+import type { RedisClient } from './redis-client.factory.js';
+
+/** What Keyv hands a store when serialization is off: the value and its absolute expiry. */
+interface KeyvRecord {
+  value: Buffer;
+  expires?: number;
+}
+
+const CONDITIONAL_SET = `
+if redis.call('GETRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1) == ARGV[2] then
+  redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+  return 1
+end
+return 0`;
+
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+
+/**
+ * A Keyv store over the service's own ioredis client, holding binary values as they are (no
+ * JSON, no base64), with Redis doing the expiry. Besides Keyv's get/set/delete/clear it offers
+ * the single-key atomic operations the tiered cache needs; each touches one key, so all of them
+ * work unchanged on Redis Cluster.
+ */
+export class RedisKeyvStore extends EventEmitter {
+  /** Keyv writes its namespace here; this store leaves keys exactly as given. */
+  namespace?: string;
+  readonly opts = { dialect: 'redis' };
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly clearPattern: string,
+  ) {
+    super();
+  }
+
+  async get(key: string): Promise<KeyvRecord | undefined> {
+    const value = await this.redis.getBuffer(key);
+    return value === null ? undefined : { value };
+  }
+
+  async set(key: string, record: KeyvRecord, ttlMs?: number): Promise<boolean> {
+    if (ttlMs && ttlMs > 0) await this.redis.set(key, record.value, 'PX', Math.ceil(ttlMs));
+    else await this.redis.set(key, record.value);
+    return true;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.redis.unlink(key)) > 0;
+  }
+
+  async clear(): Promise<void> {
+    await this.unlinkMatching(this.clearPattern);
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await this.redis.exists(key)) > 0;
+  }
+
+  async disconnect(): Promise<void> {
+    // The client is shared and owned by RedisConnections; cache-manager must not close it.
+  }
+
+  /**
+   * Writes `value` only if the key's first `prefixLength` bytes still equal `expectedPrefix`
+   * ('' = the key is absent): the fence that keeps a slow load from overwriting a newer state.
+   */
+  async setIfPrefix(key: string, prefixLength: number, expectedPrefix: string, value: Buffer, ttlMs: number) {
+    const written = await this.redis.eval(
+      CONDITIONAL_SET,
+      1,
+      key,
+      prefixLength,
+      expectedPrefix,
+      value,
+      Math.ceil(ttlMs),
+    );
+    return written === 1;
+  }
+
+  /** The first `length` bytes of the value ('' when the key is absent), without reading the rest. */
+  async readPrefix(key: string, length: number): Promise<string> {
+    return this.redis.getrange(key, 0, length - 1);
+  }
+
+  /** SET NX PX: true when this caller now holds the lock. */
+  async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  async unlock(key: string, owner: string): Promise<void> {
+    await this.redis.eval(RELEASE_LOCK, 1, key, owner);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.redis.exists(key)) > 0;
+  }
+
+  async pttl(key: string): Promise<number> {
+    return this.redis.pttl(key);
+  }
+
+  async increment(key: string): Promise<number> {
+    return this.redis.incr(key);
+  }
+
+  async readInteger(key: string): Promise<number> {
+    return Number((await this.redis.get(key)) ?? 0);
+  }
+
+  /**
+   * Deletes every key matching `pattern` with SCAN + UNLINK in batches (never KEYS), on every
+   * master of a cluster. UNLINK frees memory off the main thread, so Redis keeps answering.
+   */
+  async unlinkMatching(pattern: string, batch = 500, onBatch?: (deleted: number) => void): Promise<number> {
+    let deleted = 0;
+    for (const node of this.masters()) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', batch);
+        cursor = next;
+        if (keys.length > 0) {
+          // Keys from one SCAN may hash to different slots: unlink them one slot-safe call at a time in a pipeline.
+          const pipeline = node.pipeline();
+          for (const key of keys) pipeline.unlink(key);
+          const results = await pipeline.exec();
+          const count = (results ?? []).reduce((sum, [error, n]) => sum + (error ? 0 : Number(n)), 0);
+          deleted += count;
+          onBatch?.(count);
+        }
+      } while (cursor !== '0');
+    }
+    return deleted;
+  }
+
+  /** Counts keys matching `pattern` (SCAN, every master); for stats, not the hot path. */
+  async countMatching(pattern: string, batch = 1000): Promise<number> {
+    let count = 0;
+    for (const node of this.masters()) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', batch);
+        cursor = next;
+        count += keys.length;
+      } while (cursor !== '0');
+    }
+    return count;
+  }
+
+  private masters() {
+    return 'nodes' in this.redis && typeof this.redis.nodes === 'function'
+      ? this.redis.nodes('master')
+      : [this.redis];
+  }
+}

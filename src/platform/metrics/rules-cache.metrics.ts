@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import {
+  InjectMetric,
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+} from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import { LATENCY_BUCKETS_SECONDS, MetricNames } from './metric-names.js';
+
+export type CacheResult = 'hit_l1' | 'hit_l2' | 'stale' | 'miss' | 'negative' | 'error';
+export type RefreshTrigger = 'stale' | 'xfetch' | 'invalidated';
+export type RedisOperation =
+  | 'get'
+  | 'set'
+  | 'cas'
+  | 'lock'
+  | 'unlock'
+  | 'delete'
+  | 'scan'
+  | 'generation'
+  | 'publish';
+
+const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+
+export const rulesCacheMetricProviders = [
+  makeCounterProvider({
+    name: MetricNames.rulesCacheRequestsTotal,
+    help: 'Rules requests by how the cache answered them.',
+    labelNames: ['kind', 'result'],
+  }),
+  makeCounterProvider({
+    name: MetricNames.rulesDbLoadsTotal,
+    help: 'Rules loads that went to the SQL replica (cache misses, refreshes, cache off).',
+    labelNames: ['kind'],
+  }),
+  makeCounterProvider({
+    name: MetricNames.rulesCacheCoalescedTotal,
+    help: 'Requests that shared another request’s load instead of starting one (in-process or across instances).',
+    labelNames: ['kind', 'scope'],
+  }),
+  makeCounterProvider({
+    name: MetricNames.rulesCacheRefreshesTotal,
+    help: 'Background refreshes started, by trigger (stale-while-revalidate, XFetch early refresh).',
+    labelNames: ['kind', 'trigger'],
+  }),
+  makeCounterProvider({
+    name: MetricNames.rulesCacheWritesFencedTotal,
+    help: 'Loaded values not written back because an invalidation arrived during the load.',
+    labelNames: ['kind'],
+  }),
+  makeHistogramProvider({
+    name: MetricNames.rulesCacheRedisDurationSeconds,
+    help: 'Latency of the rules cache’s Redis operations.',
+    labelNames: ['operation'],
+    buckets: LATENCY_BUCKETS_SECONDS,
+  }),
+  makeCounterProvider({
+    name: MetricNames.rulesCacheRedisErrorsTotal,
+    help: 'Rules cache Redis operations that failed or timed out (the request carried on without Redis).',
+    labelNames: ['operation'],
+  }),
+  makeGaugeProvider({
+    name: MetricNames.rulesCacheBreakerState,
+    help: 'Redis circuit breaker of the rules cache: 0 closed, 1 half-open, 2 open.',
+  }),
+  makeGaugeProvider({
+    name: MetricNames.rulesCacheL1Entries,
+    help: 'Entries in the in-process (L1) rules cache.',
+  }),
+  makeGaugeProvider({
+    name: MetricNames.rulesCacheL1Bytes,
+    help: 'Estimated bytes held by the in-process (L1) rules cache.',
+  }),
+  makeCounterProvider({
+    name: MetricNames.rulesCacheInvalidationsTotal,
+    help: 'Invalidations applied to this instance’s cache, by scope and origin.',
+    labelNames: ['kind', 'scope', 'origin'],
+  }),
+];
+
+@Injectable()
+export class RulesCacheMetrics {
+  constructor(
+    @InjectMetric(MetricNames.rulesCacheRequestsTotal) private readonly requests: Counter<string>,
+    @InjectMetric(MetricNames.rulesDbLoadsTotal) private readonly loads: Counter<string>,
+    @InjectMetric(MetricNames.rulesCacheCoalescedTotal) private readonly coalesced: Counter<string>,
+    @InjectMetric(MetricNames.rulesCacheRefreshesTotal) private readonly refreshes: Counter<string>,
+    @InjectMetric(MetricNames.rulesCacheWritesFencedTotal) private readonly fenced: Counter<string>,
+    @InjectMetric(MetricNames.rulesCacheRedisDurationSeconds)
+    private readonly redisSeconds: Histogram<string>,
+    @InjectMetric(MetricNames.rulesCacheRedisErrorsTotal) private readonly redisErrors: Counter<string>,
+    @InjectMetric(MetricNames.rulesCacheBreakerState) private readonly breaker: Gauge<string>,
+    @InjectMetric(MetricNames.rulesCacheL1Entries) private readonly l1Entries: Gauge<string>,
+    @InjectMetric(MetricNames.rulesCacheL1Bytes) private readonly l1Bytes: Gauge<string>,
+    @InjectMetric(MetricNames.rulesCacheInvalidationsTotal) private readonly invalidations: Counter<string>,
+  ) {}
+
+  request(kind: string, result: CacheResult) {
+    this.requests.inc({ kind, result });
+  }
+
+  databaseLoad(kind: string) {
+    this.loads.inc({ kind });
+  }
+
+  coalescedLoad(kind: string, scope: 'process' | 'cluster') {
+    this.coalesced.inc({ kind, scope });
+  }
+
+  refreshStarted(kind: string, trigger: RefreshTrigger) {
+    this.refreshes.inc({ kind, trigger });
+  }
+
+  writeFenced(kind: string) {
+    this.fenced.inc({ kind });
+  }
+
+  redisOperation(operation: RedisOperation, seconds: number, failed: boolean) {
+    this.redisSeconds.observe({ operation }, seconds);
+    if (failed) this.redisErrors.inc({ operation });
+  }
+
+  breakerState(state: keyof typeof BREAKER_STATE_VALUE) {
+    this.breaker.set(BREAKER_STATE_VALUE[state]);
+  }
+
+  l1Size(entries: number, bytes: number) {
+    this.l1Entries.set(entries);
+    this.l1Bytes.set(bytes);
+  }
+
+  invalidated(kind: string, scope: 'keys' | 'kind', origin: 'local' | 'remote', count = 1) {
+    this.invalidations.inc({ kind, scope, origin }, count);
+  }
+}
