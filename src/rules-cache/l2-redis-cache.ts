@@ -1,9 +1,9 @@
 import { Keyv } from 'keyv';
-import type { RedisKeyvStore } from '../infrastructure/redis/redis-keyv.store.js';
 import type { RedisOperation, RulesCacheMetrics } from '../platform/metrics/rules-cache.metrics.js';
 import type { CacheEntry } from './cache-entry.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import { type EnvelopeCodec, FENCE_PREFIX_LENGTH, type L2Value } from './l2-envelope.js';
+import type { L2Store } from './l2-store.js';
 
 /** What an L2 call answers when Redis could not be asked (breaker open) or failed. */
 export const UNAVAILABLE = Symbol('redis unavailable');
@@ -19,7 +19,7 @@ export class L2RedisCache {
   private readonly keyv: Keyv<Buffer>;
 
   constructor(
-    private readonly store: RedisKeyvStore,
+    private readonly store: L2Store,
     private readonly codec: EnvelopeCodec,
     private readonly breaker: CircuitBreaker,
     private readonly metrics: RulesCacheMetrics,

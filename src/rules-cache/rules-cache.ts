@@ -434,7 +434,7 @@ export class RulesCache {
   // ---- answering -----------------------------------------------------------------------
 
   private answer(kind: RulesKind, { entry, result }: Outcome): Buffer {
-    this.metrics.request(kind, result === 'miss' && entry.notFound !== undefined ? 'negative' : result);
+    this.metrics.request(kind, result);
     if (entry.notFound !== undefined) throw new NotFound(entry.notFound);
     return entry.payload;
   }

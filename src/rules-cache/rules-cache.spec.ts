@@ -1,0 +1,340 @@
+import { FakeClock, FakeRandom } from '../../test/support/fakes/fake-clock.js';
+import { MemoryL2Store } from '../../test/support/fakes/memory-l2.store.js';
+import { MemoryBus, rulesCacheInstance } from '../../test/support/fakes/rules-cache-parts.js';
+import {
+  ChannelNotFound,
+  DependencyUnavailable,
+  NotFound,
+  RequestCancelled,
+} from '../platform/errors/domain-errors.js';
+import { RulesCache } from './rules-cache.js';
+
+const KIND = 'coverage_rules' as const;
+const MINUTE = 60_000;
+
+/** A loader over a mutable "database", counting its loads; `gate` holds loads until released. */
+function fakeDatabase() {
+  const rows = new Map<string, string>([
+    ['ec-1', 'v1'],
+    ['ec-2', 'other'],
+  ]);
+  const state = {
+    rows,
+    loads: 0,
+    down: false,
+    /** How long a load takes on the fake clock (XFetch's δ). */
+    loadMs: 0,
+    clock: undefined as FakeClock | undefined,
+    gate: undefined as Promise<void> | undefined,
+    loader: (id: string) => async () => {
+      state.loads += 1;
+      state.clock?.advance(state.loadMs);
+      const value = rows.get(id);
+      await state.gate;
+      if (state.down) throw new DependencyUnavailable('database');
+      if (value === undefined) throw new ChannelNotFound(id);
+      return Buffer.from(value);
+    },
+  };
+  return state;
+}
+
+const text = (buffer: Buffer) => buffer.toString();
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe(RulesCache.name, () => {
+  let clock: FakeClock;
+  let random: FakeRandom;
+  let store: MemoryL2Store;
+  let bus: MemoryBus;
+  let db: ReturnType<typeof fakeDatabase>;
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    random = new FakeRandom(0.5); // jitter factor 1.0; XFetch: -ln(0.5) ≈ 0.69
+    store = new MemoryL2Store(clock);
+    bus = new MemoryBus();
+    db = fakeDatabase();
+  });
+
+  const instance = (settings = {}) => rulesCacheInstance({ clock, random, store, bus }, settings);
+
+  describe('get', () => {
+    it('loads on a miss and answers later calls from L1 without loading', async () => {
+      const { cache: sut, metric } = await instance();
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
+      expect(db.loads).toBe(1);
+      expect(await metric('requests', { result: 'miss' })).toBe(1);
+      expect(await metric('requests', { result: 'hit_l1' })).toBe(1);
+      expect(await metric('loads')).toBe(1);
+    });
+
+    it('answers a second instance from L2 without loading', async () => {
+      await (await instance()).cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      const { cache: other, metric } = await instance();
+      expect(text(await other.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
+      expect(db.loads).toBe(1);
+      expect(await metric('requests', { result: 'hit_l2' })).toBe(1);
+    });
+
+    it('coalesces concurrent misses on one key into one load', async () => {
+      const { cache: sut, metric } = await instance();
+      let release!: () => void;
+      db.gate = new Promise((r) => {
+        release = r;
+      });
+      const answers = Array.from({ length: 50 }, () => sut.get(KIND, 'ec-1', db.loader('ec-1')));
+      release();
+      expect((await Promise.all(answers)).map(text)).toEqual(Array(50).fill('v1'));
+      expect(db.loads).toBe(1);
+      expect(await metric('coalesced', { scope: 'process' })).toBe(49);
+    });
+
+    it('lets a second instance wait for the lock holder’s load instead of loading itself', async () => {
+      const first = await instance();
+      const second = await instance();
+      let release!: () => void;
+      db.gate = new Promise((r) => {
+        release = r;
+      });
+      const a = first.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      await flush();
+      const b = second.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      await new Promise((r) => setTimeout(r, 30));
+      release();
+      expect([text(await a), text(await b)]).toEqual(['v1', 'v1']);
+      expect(db.loads).toBe(1);
+      expect(await second.metric('coalesced', { scope: 'cluster' })).toBe(1);
+    });
+
+    it('keeps the TTL within ±10% jitter and the L1 copy within the L2 TTL', async () => {
+      random.push(0.999_999); // jitter factor ≈ 1.1
+      const { cache: sut } = await instance();
+      await sut.get(KIND, 'ec-1', db.loader('ec-1'));
+      const ttl = await sut.l2TtlMs(KIND, 'ec-1');
+      expect(ttl).toBeGreaterThan(600_000 * 1.099);
+      expect(ttl).toBeLessThanOrEqual(600_000 * 1.1);
+      random.push(0);
+      await sut.get(KIND, 'ec-2', db.loader('ec-2'));
+      expect(await sut.l2TtlMs(KIND, 'ec-2')).toBe(600_000 * 0.9);
+    });
+  });
+
+  describe('staleness', () => {
+    it('serves a stale entry at once and refreshes it in the background', async () => {
+      const { cache: sut, metric } = await instance({ xfetchBeta: 0 });
+      await sut.get(KIND, 'ec-1', db.loader('ec-1'));
+      db.rows.set('ec-1', 'v2');
+      clock.advance(8 * MINUTE + 1); // past the fresh 80% of 10 minutes
+
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
+      await flush();
+      await flush();
+      expect(db.loads).toBe(2);
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
+      expect(await metric('requests', { result: 'stale' })).toBe(1);
+      expect(await metric('refreshes', { trigger: 'stale' })).toBe(1);
+    });
+
+    it('serves an expired entry within grace while the database is down, and fails after grace', async () => {
+      const { cache: sut } = await instance({ graceMs: 10 * MINUTE });
+      await sut.get(KIND, 'ec-1', db.loader('ec-1'));
+      db.down = true;
+      clock.advance(11 * MINUTE); // expired (TTL 10 min), within grace
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
+      clock.advance(10 * MINUTE); // past grace
+      await expect(sut.get(KIND, 'ec-1', db.loader('ec-1'))).rejects.toThrow(DependencyUnavailable);
+    });
+
+    it('does not serve an expired entry when the database answers', async () => {
+      const { cache: sut } = await instance();
+      await sut.get(KIND, 'ec-1', db.loader('ec-1'));
+      db.rows.set('ec-1', 'v2');
+      clock.advance(11 * MINUTE);
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
+    });
+
+    it('refreshes a hot entry early (XFetch) when the draw says so, and not when it does not', async () => {
+      const { cache: sut, metric } = await instance();
+      db.clock = clock;
+      db.loadMs = 2_000; // δ: a slow load makes early refresh likelier
+      await sut.get(KIND, 'ec-1', db.loader('ec-1'));
+      clock.advance(7 * MINUTE); // fresh for another minute
+
+      random.push(1 - 1e-12); // -ln(≈1) ≈ 0: no early refresh
+      await sut.get(KIND, 'ec-1', db.loader('ec-1'));
+      await flush();
+      expect(db.loads).toBe(1);
+
+      random.push(1e-300); // -ln(tiny) is huge: refresh now
+      await sut.get(KIND, 'ec-1', db.loader('ec-1'));
+      await flush();
+      await flush();
+      expect(db.loads).toBe(2);
+      expect(await metric('refreshes', { trigger: 'xfetch' })).toBe(1);
+    });
+  });
+
+  describe('invalidation', () => {
+    it('drops a channel on every instance, so the next read loads the new data', async () => {
+      const first = await instance();
+      const second = await instance();
+      await first.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      await second.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      db.rows.set('ec-1', 'v2');
+
+      await first.cache.invalidateChannels(KIND, ['ec-1']);
+
+      expect(text(await second.cache.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
+      expect(text(await first.cache.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
+    });
+
+    it('never writes back a load that an invalidation overtook (the fence)', async () => {
+      const { cache: sut, metric } = await instance();
+      let release!: () => void;
+      db.gate = new Promise((r) => {
+        release = r;
+      });
+      const slow = sut.get(KIND, 'ec-1', db.loader('ec-1')); // reads v1, then waits
+      await flush();
+      db.rows.set('ec-1', 'v2');
+      await sut.invalidateChannels(KIND, ['ec-1']);
+      release();
+      expect(text(await slow)).toBe('v1'); // it started before the change
+      db.gate = undefined;
+
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
+      expect(await metric('fenced')).toBe(1);
+    });
+
+    it('fences a load on another instance too (the L2 conditional write)', async () => {
+      const loader = await instance();
+      const invalidator = await instance();
+      let release!: () => void;
+      db.gate = new Promise((r) => {
+        release = r;
+      });
+      const slow = loader.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      await flush();
+      db.rows.set('ec-1', 'v2');
+      await invalidator.cache.invalidateChannels(KIND, ['ec-1']);
+      release();
+      await slow;
+      db.gate = undefined;
+
+      expect(text(await (await instance()).cache.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
+    });
+
+    it('drops a whole kind everywhere with a generation bump', async () => {
+      const first = await instance();
+      const second = await instance();
+      await first.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      await second.cache.get(KIND, 'ec-2', db.loader('ec-2'));
+      db.rows.set('ec-1', 'v2');
+      db.rows.set('ec-2', 'other2');
+
+      const deleted = await first.cache.invalidateKind(KIND);
+
+      expect(deleted).toBe(2);
+      expect(text(await second.cache.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
+      expect(text(await second.cache.get(KIND, 'ec-2', db.loader('ec-2')))).toBe('other2');
+    });
+
+    it('ignores an entry written with an older generation (a load that a whole-kind flush overtook)', async () => {
+      const { cache: sut } = await instance();
+      let release!: () => void;
+      db.gate = new Promise((r) => {
+        release = r;
+      });
+      const slow = (await instance()).cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      await flush();
+      await sut.invalidateKind(KIND);
+      db.rows.set('ec-1', 'v2');
+      release();
+      await slow;
+      db.gate = undefined;
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
+    });
+
+    it('fails when Redis cannot take the invalidation, so the caller retries', async () => {
+      const { cache: sut } = await instance();
+      store.failing = true;
+      await expect(sut.invalidateChannels(KIND, ['ec-1'])).rejects.toThrow(DependencyUnavailable);
+      await expect(sut.invalidateKind(KIND)).rejects.toThrow(DependencyUnavailable);
+    });
+  });
+
+  describe('negative caching', () => {
+    it('caches NOT_FOUND briefly, then asks again', async () => {
+      const { cache: sut, metric } = await instance();
+      await expect(sut.get(KIND, 'ec-9', db.loader('ec-9'))).rejects.toThrow(NotFound);
+      await expect(sut.get(KIND, 'ec-9', db.loader('ec-9'))).rejects.toThrow(NotFound);
+      expect(db.loads).toBe(1);
+      expect(await metric('requests', { result: 'negative' })).toBe(1);
+
+      db.rows.set('ec-9', 'new');
+      clock.advance(30_001);
+      expect(text(await sut.get(KIND, 'ec-9', db.loader('ec-9')))).toBe('new');
+    });
+
+    it('never caches an error', async () => {
+      const { cache: sut, metric } = await instance();
+      db.down = true;
+      await expect(sut.get(KIND, 'ec-1', db.loader('ec-1'))).rejects.toThrow(DependencyUnavailable);
+      db.down = false;
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
+      expect(db.loads).toBe(2);
+      expect(await metric('requests', { result: 'error' })).toBe(1);
+    });
+  });
+
+  describe('when Redis fails', () => {
+    it('answers from L1 and the database, counts the errors, and stops calling Redis once the breaker opens', async () => {
+      const { cache: sut, breaker, metric } = await instance();
+      store.failing = true;
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1'); // L1
+      expect(text(await sut.get(KIND, 'ec-2', db.loader('ec-2')))).toBe('other');
+      expect(breaker.current).toBe('open');
+      expect(await metric('redis_errors')).toBeGreaterThanOrEqual(3);
+
+      const callsWhileOpen = store.calls;
+      await sut.get(KIND, 'ec-2', db.loader('ec-2'));
+      db.rows.set('ec-3', 'three');
+      await sut.get(KIND, 'ec-3', db.loader('ec-3'));
+      expect(store.calls).toBe(callsWhileOpen);
+
+      store.failing = false;
+      clock.advance(5_001); // cooldown over: one probe goes through and closes the breaker
+      db.rows.set('ec-4', 'four');
+      await sut.get(KIND, 'ec-4', db.loader('ec-4'));
+      expect(breaker.current).toBe('closed');
+      expect(store.data.has('test:coverage_rules:ec-4')).toBe(true);
+    });
+
+    it('treats a value it cannot decode as a miss', async () => {
+      const { cache: sut } = await instance();
+      store.data.set('test:coverage_rules:ec-1', { value: Buffer.from('garbage from another writer') });
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
+      expect(db.loads).toBe(1);
+    });
+  });
+
+  describe('cancellation', () => {
+    it('lets a caller leave at once while the load goes on for the others', async () => {
+      const { cache: sut } = await instance();
+      let release!: () => void;
+      db.gate = new Promise((r) => {
+        release = r;
+      });
+      const leaving = new AbortController();
+      const a = sut.get(KIND, 'ec-1', db.loader('ec-1'), leaving.signal);
+      const b = sut.get(KIND, 'ec-1', db.loader('ec-1'), new AbortController().signal);
+      leaving.abort();
+      await expect(a).rejects.toThrow(RequestCancelled);
+      release();
+      expect(text(await b)).toBe('v1');
+    });
+  });
+});
