@@ -1,13 +1,12 @@
 import { parseArgs } from 'node:util';
-import { credentials, loadPackageDefinition, Metadata, type ServiceError } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { PROTO_LOADER_OPTIONS } from '../../src/platform/grpc/proto-loader-options.js';
-import { CUSTOMER_CONFIGURATION_PROTO } from '../../src/rules/rules.proto.js';
+import type { RulesMethod } from '../../src/rules/rules.proto.js';
+import { RawRulesClient } from '../lib/raw-grpc.js';
 
 /**
- * A closed-loop gRPC load client, in its own process: `concurrency` callers each send the next
- * request as soon as the last one is answered, for `seconds`. Prints per-request latencies
- * (ms, in completion order, with their start offsets) and error counts as JSON.
+ * A gRPC load client in its own process. Closed loop: `concurrency` callers each send the next
+ * request as soon as the last is answered, for `seconds` (or one `burst` of N concurrent
+ * requests). Channels are taken round-robin, or Zipf-distributed with `--zipf s`. Prints, as
+ * JSON, every request's start offset and latency (ms) and every error's code and offset.
  */
 const { values } = parseArgs({
   options: {
@@ -17,76 +16,79 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '1' },
     seconds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '0' },
+    burst: { type: 'string', default: '0' },
+    zipf: { type: 'string', default: '0' },
     deadlineMs: { type: 'string', default: '5000' },
   },
 });
 
-type Unary = (
-  req: unknown,
-  md: Metadata,
-  opts: { deadline: Date },
-  cb: (e: ServiceError | null) => void,
-) => void;
+function zipfPicker(count: number, s: number, random = Math.random): () => number {
+  const weights = Array.from({ length: count }, (_, i) => 1 / (i + 1) ** s);
+  const total = weights.reduce((a, b) => a + b, 0);
+  let acc = 0;
+  const cdf = weights.map((w) => (acc += w / total));
+  return () => {
+    const r = random();
+    let lo = 0;
+    let hi = cdf.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid] < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+}
 
 async function main() {
-  const definition = loadSync(CUSTOMER_CONFIGURATION_PROTO, PROTO_LOADER_OPTIONS);
-  const pkg = loadPackageDefinition(definition) as unknown as {
-    customerconfiguration: {
-      v1: {
-        CustomerConfigurationService: new (...a: unknown[]) => Record<string, Unary> & { close(): void };
-      };
-    };
-  };
-  const client = new pkg.customerconfiguration.v1.CustomerConfigurationService(
-    values.address,
-    credentials.createInsecure(),
-    {
-      'grpc.max_receive_message_length': -1,
-    },
-  );
-  const method = client[values.method!].bind(client);
+  const client = new RawRulesClient(values.address!);
+  const method = values.method as RulesMethod;
   const channels = values.channels!.split(',');
-  const concurrency = Number(values.concurrency);
   const deadlineMs = Number(values.deadlineMs);
+  const zipf = Number(values.zipf);
+  let next = 0;
+  const pick =
+    zipf > 0
+      ? (() => {
+          const p = zipfPicker(channels.length, zipf);
+          return () => channels[p()];
+        })()
+      : () => channels[next++ % channels.length];
 
-  const call = (channel: string) =>
-    new Promise<number | undefined>((resolve) => {
-      method(
-        { enrollmentChannelId: channel },
-        new Metadata(),
-        { deadline: new Date(Date.now() + deadlineMs) },
-        (error) => resolve(error ? error.code : undefined),
-      );
-    });
-
-  // Warm-up: connection setup and JIT, not measured.
   const warmupEnd = Date.now() + Number(values.warmup) * 1000;
-  while (Date.now() < warmupEnd) await call(channels[0]);
+  while (Date.now() < warmupEnd) await client.call(method, pick(), deadlineMs);
 
   const latencies: number[] = [];
   const startsMs: number[] = [];
   const errors: Record<string, number> = {};
+  const errorStartsMs: number[] = [];
   const origin = process.hrtime.bigint();
-  const end = Date.now() + Number(values.seconds) * 1000;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < end) {
-        const channel = channels[next++ % channels.length];
-        const started = process.hrtime.bigint();
-        const code = await call(channel);
-        const finished = process.hrtime.bigint();
-        if (code === undefined) {
-          latencies.push(Number(finished - started) / 1e6);
-          startsMs.push(Number(started - origin) / 1e6);
-        } else {
-          errors[code] = (errors[code] ?? 0) + 1;
-        }
-      }
-    }),
-  );
+  const one = async () => {
+    const started = process.hrtime.bigint();
+    const { code } = await client.call(method, pick(), deadlineMs);
+    const finished = process.hrtime.bigint();
+    if (code === 0) {
+      latencies.push(Number(finished - started) / 1e6);
+      startsMs.push(Number(started - origin) / 1e6);
+    } else {
+      errors[code] = (errors[code] ?? 0) + 1;
+      errorStartsMs.push(Number(started - origin) / 1e6);
+    }
+  };
+
+  const burst = Number(values.burst);
+  if (burst > 0) {
+    await Promise.all(Array.from({ length: burst }, one));
+  } else {
+    const end = Date.now() + Number(values.seconds) * 1000;
+    await Promise.all(
+      Array.from({ length: Number(values.concurrency) }, async () => {
+        while (Date.now() < end) await one();
+      }),
+    );
+  }
   const seconds = Number(process.hrtime.bigint() - origin) / 1e9;
-  process.stdout.write(JSON.stringify({ latencies, startsMs, errors, seconds }));
+  process.stdout.write(JSON.stringify({ latencies, startsMs, errors, errorStartsMs, seconds }));
   client.close();
 }
 

@@ -30,6 +30,7 @@ export async function seededMariaDb(label: string, options?: { huge?: boolean })
     includeHugeChannel: options?.huge ?? false,
   });
   await database.close();
+  await mariadbSettled();
   return {
     url,
     async drop() {
@@ -38,6 +39,24 @@ export async function seededMariaDb(label: string, options?: { huge?: boolean })
       await conn.end();
     },
   };
+}
+
+/**
+ * Waits (up to 60 s) until InnoDB has flushed what the seed wrote: its background flushing
+ * competes for the same two cores and would otherwise leak into the first measurements.
+ */
+async function mariadbSettled() {
+  const conn = await createConnection({ uri: MYSQL_ROOT });
+  try {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const [rows] = await conn.query("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
+      if (Number((rows as Array<{ Value: string }>)[0]?.Value ?? 0) < 50) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  } finally {
+    await conn.end();
+  }
 }
 
 /** A SQLite file path in the temp folder; the service seeds it on start. Removed by `remove()`. */

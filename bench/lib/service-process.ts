@@ -10,45 +10,59 @@ export interface ServiceProcess {
 
 const ROOT = join(import.meta.dirname, '../../..');
 
-/** Starts the built service (dist/src/main.js) as its own process and waits until it is ready. */
-export async function startService(
-  env: Record<string, string>,
-  readyTimeoutMs = 60_000,
-): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'dist/src/main.js')], {
+/** Starts a built script (relative to the repository root) as its own process. */
+export function spawnNode(script: string, env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, [join(ROOT, script), ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
   child.stderr?.on('data', (chunk) => {
-    stderr += chunk.toString();
+    stderr = (stderr + chunk.toString()).slice(-4_000);
   });
-  const httpUrl = `http://127.0.0.1:${env.PORT}`;
-  const deadline = Date.now() + readyTimeoutMs;
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  return { child, stop, stderr: () => stderr };
+}
+
+/** Polls `probe` until it resolves true, failing if the process dies or time runs out. */
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  child: ChildProcess,
+  stderr: () => string,
+  timeoutMs = 60_000,
+) {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`service exited with ${child.exitCode}: ${stderr}`);
-    try {
-      const response = await fetch(`${httpUrl}/health/ready`);
-      if (response.status === 200) break;
-    } catch {
-      // not listening yet
-    }
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${stderr()}`);
+    if (await probe().catch(() => false)) return;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`service not ready within ${readyTimeoutMs} ms: ${stderr}`);
+      throw new Error(`${what} not ready within ${timeoutMs} ms: ${stderr()}`);
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  return {
-    httpUrl,
-    grpcAddress: `127.0.0.1:${env.GRPC_PORT}`,
+}
+
+/** Starts the built service (dist/src/main.js) and waits until /health/ready says 200. */
+export async function startService(
+  env: Record<string, string>,
+  readyTimeoutMs = 60_000,
+): Promise<ServiceProcess> {
+  const { child, stop, stderr } = spawnNode('dist/src/main.js', env);
+  const httpUrl = `http://127.0.0.1:${env.PORT}`;
+  await waitUntil(
+    'service',
+    async () => (await fetch(`${httpUrl}/health/ready`)).status === 200,
     child,
-    stop: (signal = 'SIGTERM') =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      }),
-  };
+    stderr,
+    readyTimeoutMs,
+  );
+  return { httpUrl, grpcAddress: `127.0.0.1:${env.GRPC_PORT}`, child, stop };
 }

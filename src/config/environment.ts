@@ -54,7 +54,7 @@ export class Environment {
   @Transform(toBool) @IsBoolean() RULES_CACHE_ENABLED = true;
   @Transform(toInt) @IsInt() @Min(1) @Max(86_400) RULES_CACHE_TTL_SECONDS = 600;
   @Transform(toInt) @IsInt() @Min(0) @Max(50) RULES_CACHE_TTL_JITTER_PERCENT = 10;
-  @Transform(toInt) @IsInt() @Min(10) @Max(100) RULES_CACHE_FRESH_PERCENT = 80;
+  @Transform(toInt) @IsInt() @Min(10) @Max(100) RULES_CACHE_FRESH_PERCENT = 90;
   @Transform(toInt) @IsInt() @Min(0) @Max(604_800) RULES_CACHE_GRACE_SECONDS = 3_600;
   @Transform(toInt) @IsInt() @Min(0) @Max(3_600) RULES_CACHE_NEGATIVE_TTL_SECONDS = 30;
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) RULES_CACHE_L1_MAX_ENTRIES = 10_000;

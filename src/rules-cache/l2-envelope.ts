@@ -36,7 +36,7 @@ export class EnvelopeCodec {
   async encode(entry: CacheEntry): Promise<Buffer> {
     const compressed = entry.payload.length > this.compressAboveBytes;
     const payload = compressed
-      ? await compress(entry.payload, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } })
+      ? await compress(entry.payload, { params: { [constants.BROTLI_PARAM_QUALITY]: 1 } })
       : entry.payload;
     const header: Header = {
       g: entry.generation,

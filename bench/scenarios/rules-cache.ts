@@ -1,0 +1,356 @@
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { channelIdFor, SEEDED_CHANNELS } from '../../src/infrastructure/database/seed/replica-generator.js';
+import { globalStatus } from '../../test/support/mariadb.js';
+import { freePort } from '../../test/support/ports.js';
+import { PrivateRedis } from '../../test/support/redis-server.js';
+import { seededMariaDb, serviceEnv } from '../lib/bench-env.js';
+import { runClient } from '../lib/child-json.js';
+import { RawRulesClient, waitForGrpc } from '../lib/raw-grpc.js';
+import { table } from '../lib/report.js';
+import { spawnNode, startService } from '../lib/service-process.js';
+import { type LatencySummary, median, ms, percentile, rate, summarize } from '../lib/stats.js';
+import { saveTimeline } from '../lib/timelines.js';
+import { zipfSimulationReport } from './rules-cache-zipf.js';
+
+interface LoadResult {
+  latencies: number[];
+  startsMs: number[];
+  errors: Record<string, number>;
+  errorStartsMs: number[];
+  seconds: number;
+}
+
+const SECONDS = 3;
+const SELECTS_PER_COVERAGE_LOAD = 4;
+
+const load = (
+  address: string,
+  channels: string,
+  concurrency: number,
+  extra: Record<string, string | number> = {},
+) =>
+  runClient<LoadResult>('grpc-load', {
+    address,
+    channels,
+    concurrency,
+    seconds: SECONDS,
+    warmup: 1,
+    ...extra,
+  });
+const summary = (r: LoadResult): LatencySummary =>
+  summarize(
+    r.latencies,
+    Object.values(r.errors).reduce((a, b) => a + b, 0),
+    r.seconds,
+  );
+
+/** p99 per window: the steady level (median window) and the worst window. */
+function windowedP99(result: LoadResult, windowMs: number) {
+  const windows = new Map<number, number[]>();
+  result.startsMs.forEach((start, i) => {
+    const w = Math.floor(start / windowMs);
+    const list = windows.get(w) ?? [];
+    list.push(result.latencies[i]);
+    windows.set(w, list);
+  });
+  const p99s = [...windows.values()]
+    .filter((l) => l.length >= 5)
+    .map((l) =>
+      percentile(
+        [...l].sort((a, b) => a - b),
+        99,
+      ),
+    );
+  const sorted = [...p99s].sort((a, b) => a - b);
+  return { steady: percentile(sorted, 50), worst: sorted.at(-1) ?? Number.NaN };
+}
+
+async function stockPeer(env: Record<string, string>) {
+  const peer = spawnNode('dist/bench/peers/stock-cache-server.js', env);
+  await waitForGrpc(`127.0.0.1:${env.GRPC_PORT}`, SEEDED_CHANNELS.small);
+  return { grpcAddress: `127.0.0.1:${env.GRPC_PORT}`, stop: peer.stop };
+}
+
+/**
+ * Issue 3's benchmarks, one run on one data set, every client in its own process over real
+ * gRPC: hit vs uncached vs a bare server; cold burst, TTL expiry and Redis kill against the
+ * stock CacheInterceptor peer; and a Zipf simulation of an hour of traffic.
+ */
+export async function rulesCacheScenario(): Promise<string> {
+  const mariadb = await seededMariaDb('cache');
+  const sections: string[] = ['## Tiered rules cache (issue 3)', ''];
+  try {
+    sections.push(await hitVersusUncached(mariadb.url), '');
+    sections.push(await coldBurst(mariadb.url), '');
+    sections.push(await ttlExpiry(mariadb.url), '');
+    sections.push(await redisKill(mariadb.url), '');
+    sections.push(await zipfSimulationReport(), '');
+  } finally {
+    await mariadb.drop();
+  }
+  return sections.join('\n');
+}
+
+const ROUNDS = 3;
+
+const medianOf = (results: LatencySummary[], key: keyof LatencySummary) => median(results.map((r) => r[key]));
+
+async function hitVersusUncached(databaseUrl: string): Promise<string> {
+  const rows: Array<Array<string | number>> = [];
+  const verdicts: string[] = [];
+  const cached = await startService(await serviceEnv({ DATABASE_URL: databaseUrl }));
+  const uncached = await startService(
+    await serviceEnv({ DATABASE_URL: databaseUrl, RULES_CACHE_ENABLED: 'false' }),
+  );
+  try {
+    for (const [label, channel] of [
+      ['20', SEEDED_CHANNELS.small],
+      ['3,351', SEEDED_CHANNELS.large],
+    ] as const) {
+      process.stderr.write(`  rules-cache: hit vs uncached vs bare, ${label} contracts ...\n`);
+      const raw = new RawRulesClient(cached.grpcAddress);
+      const bytes = (await raw.call('GetCoverageRules', channel)).bytes!;
+      raw.close();
+      const payloadFile = join(tmpdir(), `bench-payload-${process.pid}-${channel}.bin`);
+      writeFileSync(payloadFile, bytes);
+      const barePort = await freePort();
+      const bare = spawnBare(barePort, payloadFile);
+      await waitForGrpc(`127.0.0.1:${barePort}`, channel);
+
+      const servers = {
+        uncached: uncached.grpcAddress,
+        hit: cached.grpcAddress,
+        bare: `127.0.0.1:${barePort}`,
+      };
+      const serial: Record<string, LatencySummary[]> = { uncached: [], hit: [], bare: [] };
+      const parallel: Record<string, LatencySummary[]> = { uncached: [], hit: [], bare: [] };
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [name, address] of Object.entries(servers)) {
+          serial[name].push(summary(await load(address, channel, 1)));
+          parallel[name].push(summary(await load(address, channel, 4)));
+        }
+      }
+      await bare.stop();
+
+      const rps4 = (name: string) => medianOf(parallel[name], 'perSecond');
+      const row = (name: string, title: string) => [
+        label,
+        title,
+        ms(medianOf(serial[name], 'p50')),
+        ms(medianOf(serial[name], 'p99')),
+        rate(medianOf(serial[name], 'perSecond')),
+        rate(rps4(name)),
+        `${(rps4(name) / rps4('uncached')).toFixed(1)}×`,
+        `${Math.round((100 * rps4(name)) / rps4('bare'))}%`,
+      ];
+      rows.push(
+        row('uncached', 'uncached (RULES_CACHE_ENABLED=false)'),
+        row('hit', 'cache hit'),
+        row('bare', 'bare grpc-js, same bytes'),
+      );
+
+      const speedup = rps4('hit') / rps4('uncached');
+      const ofBare = rps4('hit') / rps4('bare');
+      const hitP99 = medianOf(serial.hit, 'p99');
+      if (channel === SEEDED_CHANNELS.small) {
+        verdicts.push(
+          `20 contracts: hit throughput ${speedup.toFixed(1)}× uncached (target ≥ 20×: ${speedup >= 20 ? 'met' : 'NOT met'}; the bare stack itself reaches ${(rps4('bare') / rps4('uncached')).toFixed(1)}×); ${Math.round(ofBare * 100)}% of the bare server (target ≥ 50%: ${ofBare >= 0.5 ? 'met' : 'NOT met'}).`,
+        );
+      } else {
+        verdicts.push(
+          `3,351 contracts: hit p99 at concurrency 1 ${ms(hitP99)} ms (target < 10 ms: ${hitP99 < 10 ? 'met' : 'NOT met'}); ${Math.round(ofBare * 100)}% of the bare server (target ≥ 60%: ${ofBare >= 0.6 ? 'met' : 'NOT met'}).`,
+        );
+      }
+    }
+  } finally {
+    await cached.stop();
+    await uncached.stop();
+  }
+  return [
+    '### Hit path vs uncached path vs the bare stack',
+    '',
+    `\`GetCoverageRules\`, ${ROUNDS} interleaved rounds of ${SECONDS} s per cell (after 1 s of warm-up), medians shown; the client keeps responses as bytes (it does not decode), so it measures the server. Throughput ratios are at concurrency 4; client and server share the 2 cores.`,
+    '',
+    table(
+      [
+        'contracts',
+        'server',
+        'p50 ms (c=1)',
+        'p99 ms (c=1)',
+        'req/s (c=1)',
+        'req/s (c=4)',
+        'vs uncached',
+        'of bare',
+      ],
+      rows,
+    ),
+    '',
+    ...verdicts.map((v) => `- ${v}`),
+  ].join('\n');
+}
+
+function spawnBare(port: number, payloadFile: string) {
+  return spawnNode('dist/bench/peers/bare-grpc-server.js', {}, [
+    '--port',
+    String(port),
+    '--payload',
+    payloadFile,
+  ]);
+}
+
+async function coldBurst(databaseUrl: string): Promise<string> {
+  process.stderr.write('  rules-cache: cold burst of 500, ours vs stock peer ...\n');
+  const ours = await startService(await serviceEnv({ DATABASE_URL: databaseUrl }));
+  const peer = await stockPeer(await serviceEnv({ DATABASE_URL: databaseUrl }));
+  const rows: Array<Array<string | number>> = [];
+  const loads: Record<string, number> = {};
+  try {
+    for (const [label, address] of [
+      ['ours', ours.grpcAddress],
+      ['stock CacheInterceptor', peer.grpcAddress],
+    ] as const) {
+      const before = await globalStatus('Com_select');
+      const result = await runClient<LoadResult>('grpc-load', {
+        address,
+        channels: SEEDED_CHANNELS.large,
+        burst: 500,
+        deadlineMs: 60_000,
+      });
+      const selects = (await globalStatus('Com_select')) - before;
+      const s = summary(result);
+      loads[label] = Math.round(selects / SELECTS_PER_COVERAGE_LOAD);
+      rows.push([label, loads[label], s.errors, ms(s.p50), ms(s.p99), ms(s.max)]);
+    }
+  } finally {
+    await ours.stop();
+    await peer.stop();
+  }
+  return [
+    '### Cold burst: 500 concurrent requests for one uncached 3,351-contract channel',
+    '',
+    'Database loads counted on the MariaDB server (`Com_select` delta ÷ 4 statements per load).',
+    '',
+    table(['server', 'database loads', 'errors', 'p50 ms', 'p99 ms', 'max ms'], rows),
+    '',
+    `- Target: 1 load for ours against roughly 500 for the peer: ${loads.ours === 1 ? 'met' : 'NOT met'} (${loads.ours} vs ${loads['stock CacheInterceptor']}).`,
+  ].join('\n');
+}
+
+async function ttlExpiry(databaseUrl: string): Promise<string> {
+  process.stderr.write('  rules-cache: TTL expiry under load, ours vs stock peer ...\n');
+  const ttl = { RULES_CACHE_TTL_SECONDS: '3' };
+  const ours = await startService(await serviceEnv({ DATABASE_URL: databaseUrl, ...ttl }));
+  const peer = await stockPeer(await serviceEnv({ DATABASE_URL: databaseUrl, ...ttl }));
+  const rows: Array<Array<string | number>> = [];
+  const verdicts: string[] = [];
+  try {
+    for (const [label, address] of [
+      ['ours', ours.grpcAddress],
+      ['stock CacheInterceptor', peer.grpcAddress],
+    ] as const) {
+      const result = await runClient<LoadResult>('grpc-load', {
+        address,
+        channels: SEEDED_CHANNELS.large,
+        concurrency: 4,
+        seconds: 12,
+        warmup: 1,
+      });
+      saveTimeline(`ttl-expiry-${label === 'ours' ? 'ours' : 'peer'}`, result);
+      const s = summary(result);
+      const second = windowedP99(result, 1_000);
+      const quarter = windowedP99(result, 250);
+      rows.push([
+        label,
+        ms(second.steady),
+        ms(second.worst),
+        `${(second.worst / second.steady).toFixed(1)}×`,
+        `${(quarter.worst / quarter.steady).toFixed(1)}×`,
+        ms(s.p99),
+        s.errors,
+      ]);
+      if (label === 'ours') {
+        verdicts.push(
+          `Ours: the worst second's p99 is ${(second.worst / second.steady).toFixed(1)}× the steady p99 (target ≤ 2×: ${second.worst <= 2 * second.steady ? 'met' : 'NOT met'}). In 250 ms windows (about 150 requests, so their p99 is the second-slowest request) it is ${(quarter.worst / quarter.steady).toFixed(1)}×: the refresh's protobuf encoding (about 8 ms of CPU for this channel) and the database's own work share the 2 cores with the client.`,
+        );
+      }
+    }
+  } finally {
+    await ours.stop();
+    await peer.stop();
+  }
+  return [
+    '### TTL expiry under load',
+    '',
+    'TTL 3 s (four expiries in 12 s), 3,351-contract channel, concurrency 4. p99 per 1 s window: steady = the median window, worst = the worst window (every expiry falls in one).',
+    '',
+    table(
+      [
+        'server',
+        'steady p99 ms',
+        'worst 1 s p99 ms',
+        'worst / steady (1 s)',
+        'worst / steady (250 ms)',
+        'overall p99 ms',
+        'errors',
+      ],
+      rows,
+    ),
+    '',
+    ...verdicts.map((v) => `- ${v}`),
+  ].join('\n');
+}
+
+async function redisKill(databaseUrl: string): Promise<string> {
+  process.stderr.write('  rules-cache: Redis killed mid-run, ours vs stock peer ...\n');
+  const channels = Array.from({ length: 50 }, (_, i) => channelIdFor(i + 1)).join(',');
+  const rows: Array<Array<string | number>> = [];
+  for (const label of ['ours', 'stock CacheInterceptor'] as const) {
+    const redis = await PrivateRedis.start();
+    const env = await serviceEnv({ DATABASE_URL: databaseUrl, REDIS_URL: redis.url });
+    const server = label === 'ours' ? await startService(env) : await stockPeer(env);
+    try {
+      const running = runClient<LoadResult>('grpc-load', {
+        address: server.grpcAddress,
+        channels,
+        zipf: 1.1,
+        concurrency: 4,
+        seconds: 12,
+        warmup: 1,
+        deadlineMs: 2_000,
+      });
+      await new Promise((r) => setTimeout(r, 1_000 + 4_000));
+      await redis.kill();
+      await new Promise((r) => setTimeout(r, 4_000));
+      await redis.restart();
+      const result = await running;
+      saveTimeline(`redis-kill-${label === 'ours' ? 'ours' : 'peer'}`, result);
+      const s = summary(result);
+      const outage = result.latencies
+        .filter((_, i) => result.startsMs[i] >= 4_000 && result.startsMs[i] < 8_000)
+        .sort((a, b) => a - b);
+      rows.push([
+        label,
+        s.count,
+        s.errors,
+        ms(s.p50),
+        ms(s.p99),
+        ms(percentile(outage, 99)),
+        rate(s.perSecond),
+      ]);
+    } finally {
+      await server.stop();
+      await redis.kill();
+    }
+  }
+  return [
+    '### Redis killed mid-run',
+    '',
+    'A private redis-server is SIGKILLed 4 s into a 12 s run and restarted 4 s later; Zipf(1.1) over 50 channels, concurrency 4, client deadline 2 s.',
+    '',
+    table(['server', 'answered', 'errors', 'p50 ms', 'p99 ms', 'p99 during outage ms', 'req/s'], rows),
+    '',
+    `- Target: 0 errors for ours: ${rows[0][2] === 0 ? 'met' : 'NOT met'}.`,
+  ].join('\n');
+}
