@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module.js';
 import { AppConfig, roleRuns } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './infrastructure/database/database.module.js';
@@ -6,6 +7,7 @@ import { RedisModule } from './infrastructure/redis/redis.module.js';
 import { GrpcServerModule } from './platform/grpc/grpc-server.module.js';
 import { HealthModule } from './platform/health/health.module.js';
 import { MetricsModule } from './platform/metrics/metrics.module.js';
+import { ReplicatorModule } from './replicator/replicator.module.js';
 import { RulesModule } from './rules/rules.module.js';
 
 /**
@@ -23,7 +25,7 @@ export class AppModule {
         MetricsModule,
         RedisModule,
         HealthModule.forRoot({ database: runs.api }),
-        ...(runs.api ? [DatabaseModule, GrpcServerModule, RulesModule] : []),
+        ...(runs.api ? [DatabaseModule, GrpcServerModule, RulesModule, ReplicatorModule, AdminModule] : []),
       ],
     };
   }

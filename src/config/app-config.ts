@@ -48,6 +48,19 @@ export abstract class AppConfig {
     readonly xfetchBeta: number;
     readonly breakerFailures: number;
     readonly breakerCooldownMs: number;
+    /** After a whole-kind invalidation, how long older entries may still answer while one load per key refreshes them. */
+    readonly invalidationStaleMs: number;
+  };
+  abstract readonly replicator: {
+    readonly stream: string;
+    readonly consumerGroup: string;
+    readonly deadLetterStream: string;
+    readonly streamEnabled: boolean;
+    /** Deliveries of one entry before it goes to the dead-letter stream. */
+    readonly maxDeliveries: number;
+    /** A pending entry idle this long (its consumer died or failed) is claimed by another. */
+    readonly claimIdleMs: number;
+    readonly blockMs: number;
   };
   abstract readonly auth: {
     readonly adminApiToken?: string;

@@ -66,6 +66,20 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000) RULES_CACHE_BREAKER_FAILURES = 5;
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000) RULES_CACHE_BREAKER_COOLDOWN_MS = 5_000;
 
+  @Transform(toInt) @IsInt() @Min(0) @Max(10_000) RULES_CACHE_INVALIDATION_STALE_MS = 500;
+
+  // Replicator sync events (src/replicator). The stream and group names are shared with the replicator.
+  @Matches(/^[^\s]{1,200}$/, { message: 'must be a Redis key name' }) REPLICATOR_STREAM =
+    'replicator:sync-events';
+  @Matches(/^[^\s]{1,200}$/, { message: 'must be a consumer group name' }) REPLICATOR_CONSUMER_GROUP =
+    'rules-cache-invalidator';
+  @Matches(/^[^\s]{1,200}$/, { message: 'must be a Redis key name' })
+  REPLICATOR_DEAD_LETTER_STREAM = 'replicator:sync-events:dead-letter';
+  @Transform(toBool) @IsBoolean() REPLICATOR_STREAM_ENABLED = true;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000) REPLICATOR_MAX_DELIVERIES = 5;
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) REPLICATOR_CLAIM_IDLE_MS = 30_000;
+  @Transform(toInt) @IsInt() @Min(10) @Max(60_000) REPLICATOR_BLOCK_MS = 2_000;
+
   @Transform(emptyToUndefined) @IsOptional() @MinLength(16) ADMIN_API_TOKEN?: string;
   @Transform(emptyToUndefined) @IsOptional() @MinLength(16) INTERNAL_API_TOKEN?: string;
 }

@@ -80,6 +80,16 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
       xfetchBeta: env.RULES_CACHE_XFETCH_BETA_TENTHS / 10,
       breakerFailures: env.RULES_CACHE_BREAKER_FAILURES,
       breakerCooldownMs: env.RULES_CACHE_BREAKER_COOLDOWN_MS,
+      invalidationStaleMs: env.RULES_CACHE_INVALIDATION_STALE_MS,
+    },
+    replicator: {
+      stream: env.REPLICATOR_STREAM,
+      consumerGroup: env.REPLICATOR_CONSUMER_GROUP,
+      deadLetterStream: env.REPLICATOR_DEAD_LETTER_STREAM,
+      streamEnabled: env.REPLICATOR_STREAM_ENABLED,
+      maxDeliveries: env.REPLICATOR_MAX_DELIVERIES,
+      claimIdleMs: env.REPLICATOR_CLAIM_IDLE_MS,
+      blockMs: env.REPLICATOR_BLOCK_MS,
     },
     auth: { adminApiToken: env.ADMIN_API_TOKEN, internalApiToken: env.INTERNAL_API_TOKEN },
   };

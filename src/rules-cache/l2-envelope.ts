@@ -14,6 +14,8 @@ const decompress = promisify(brotliDecompress);
 const MAGIC = 'RC1';
 export const FENCE_PREFIX_LENGTH = MAGIC.length + TOKEN_LENGTH;
 const ENTRY = 0x45; // 'E'
+/** Where the entry/tombstone marker sits, and the marker of an entry, for Redis-side checks. */
+export const ENTRY_MARKER = { offset: FENCE_PREFIX_LENGTH, byte: 'E' } as const;
 const TOMBSTONE = 0x54; // 'T'
 
 interface Header {

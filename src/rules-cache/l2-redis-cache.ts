@@ -2,7 +2,7 @@ import { Keyv } from 'keyv';
 import type { RedisOperation, RulesCacheMetrics } from '../platform/metrics/rules-cache.metrics.js';
 import type { CacheEntry } from './cache-entry.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import { type EnvelopeCodec, FENCE_PREFIX_LENGTH, type L2Value } from './l2-envelope.js';
+import { ENTRY_MARKER, type EnvelopeCodec, FENCE_PREFIX_LENGTH, type L2Value } from './l2-envelope.js';
 import type { L2Store } from './l2-store.js';
 
 /** What an L2 call answers when Redis could not be asked (breaker open) or failed. */
@@ -36,6 +36,10 @@ export class L2RedisCache {
     this.keyv.on('error', () => undefined);
   }
 
+  get breakerState() {
+    return this.breaker.current;
+  }
+
   async read(key: string): Promise<L2Value | undefined | Unavailable> {
     const raw = await this.guarded('get', () => this.keyv.get(key));
     if (raw === UNAVAILABLE || raw === undefined) return raw;
@@ -58,12 +62,20 @@ export class L2RedisCache {
     return this.guarded('cas', () => this.store.setIfPrefix(key, FENCE_PREFIX_LENGTH, fence, value, ttlMs));
   }
 
-  /** Marks the key invalidated: a tombstone a slow loader's conditional write will not pass. */
-  async tombstone(key: string, token: string, ttlMs: number): Promise<true | Unavailable> {
-    return this.guarded('set', async () => {
-      await this.keyv.set(key, this.codec.tombstone(token), ttlMs);
-      return true as const;
-    });
+  /**
+   * Marks the key invalidated: a tombstone a slow loader's conditional write will not pass.
+   * Answers whether a cached entry was there (what a flush reports as deleted).
+   */
+  async tombstone(key: string, token: string, ttlMs: number): Promise<boolean | Unavailable> {
+    return this.guarded('set', () =>
+      this.store.replaceReporting(
+        key,
+        this.codec.tombstone(token),
+        ttlMs,
+        ENTRY_MARKER.offset,
+        ENTRY_MARKER.byte,
+      ),
+    );
   }
 
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean | Unavailable> {

@@ -10,6 +10,13 @@ export interface L2Store {
   clear(): Promise<void>;
   has(key: string): Promise<boolean>;
   readPrefix(key: string, length: number): Promise<string>;
+  replaceReporting(
+    key: string,
+    value: Buffer,
+    ttlMs: number,
+    offset: number,
+    marker: string,
+  ): Promise<boolean>;
   setIfPrefix(
     key: string,
     prefixLength: number,

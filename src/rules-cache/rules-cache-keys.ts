@@ -11,8 +11,8 @@ export const rulesCacheKey = (prefix: string, kind: RulesKind, enrollmentChannel
 /** SCAN pattern matching every entry of a kind (for whole-kind invalidation and stats). */
 export const rulesCacheKindPattern = (prefix: string, kind: RulesKind) => `${prefix}${kind}:*`;
 
-/** The distributed single-flight lock of one entry key. */
-export const rulesCacheLockKey = (entryKey: string) => `${entryKey}:lock`;
+/** The distributed single-flight lock of one entry key (outside the kind's namespace, so flushes and counts skip it). */
+export const rulesCacheLockKey = (prefix: string, entryKey: string) => `${prefix}rules_cache_lock:${entryKey.slice(prefix.length)}`;
 
 /** A kind's generation counter: bumped by a whole-kind invalidation, carried in every entry. */
 export const rulesCacheGenerationKey = (prefix: string, kind: RulesKind) =>
@@ -20,9 +20,3 @@ export const rulesCacheGenerationKey = (prefix: string, kind: RulesKind) =>
 
 /** Pub/sub channel on which instances tell each other to drop L1 entries. */
 export const rulesCacheInvalidationChannel = (prefix: string) => `${prefix}rules_cache_invalidations`;
-
-/** The channel id back from an entry key (for logs and stats). */
-export function channelIdOfKey(prefix: string, kind: RulesKind, key: string): string | undefined {
-  const head = `${prefix}${kind}:`;
-  return key.startsWith(head) && !key.endsWith(':lock') ? key.slice(head.length) : undefined;
-}

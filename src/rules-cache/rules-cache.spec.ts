@@ -235,10 +235,31 @@ describe(RulesCache.name, () => {
       db.rows.set('ec-2', 'other2');
 
       const deleted = await first.cache.invalidateKind(KIND);
+      clock.advance(501); // past the invalidation window
 
       expect(deleted).toBe(2);
       expect(text(await second.cache.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
       expect(text(await second.cache.get(KIND, 'ec-2', db.loader('ec-2')))).toBe('other2');
+    });
+
+    it('bridges a whole-kind invalidation under load with one refresh per key, not a herd', async () => {
+      const { cache: sut, metric } = await instance();
+      await sut.get(KIND, 'ec-1', db.loader('ec-1'));
+      db.rows.set('ec-1', 'v2');
+      await sut.invalidateKind(KIND);
+
+      const during = await Promise.all(
+        Array.from({ length: 20 }, () => sut.get(KIND, 'ec-1', db.loader('ec-1'))),
+      );
+      await flush();
+      await flush();
+
+      expect(during.map(text)).toEqual(Array(20).fill('v1')); // within the window: the previous entry
+      expect(db.loads).toBe(2); // the first load and one refresh
+      expect(await metric('refreshes', { trigger: 'invalidated' })).toBe(1);
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
+      clock.advance(501);
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
     });
 
     it('ignores an entry written with an older generation (a load that a whole-kind flush overtook)', async () => {

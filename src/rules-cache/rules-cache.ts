@@ -56,6 +56,7 @@ export class RulesCache {
   private readonly keyVersions = new Map<string, number>();
   /** The newest generation of each kind this instance knows of. */
   private readonly generations = new Map<RulesKind, number>();
+  private readonly generationChangedAt = new Map<RulesKind, number>();
   /** Bumped when this instance may have missed invalidations: every load in flight is then fenced. */
   private epoch = 0;
   private readonly settings: AppConfig['rulesCache'];
@@ -91,6 +92,11 @@ export class RulesCache {
     const key = rulesCacheKey(this.prefix, kind, channelId);
     const now = this.clock.now();
     const local = this.l1.get(key);
+    if (local && !this.isCurrent(kind, local) && this.withinInvalidationWindow(kind, local, now)) {
+      // A whole-kind invalidation just passed: answer with what we had while one load per key refreshes it.
+      this.refreshInBackground(kind, key, load, 'invalidated');
+      return this.answer(kind, { entry: local, result: 'stale' });
+    }
     if (local && this.isCurrent(kind, local)) {
       const state = entryState(local, now);
       if (state === 'fresh') {
@@ -125,20 +131,23 @@ export class RulesCache {
 
   /**
    * Drops the given channels' entries on every instance: L1 here, a tombstone in L2 (which
-   * also fences any load in flight), and a message to the other instances. Throws when Redis
-   * cannot take it, so the caller (the replicator) retries rather than losing the event.
+   * also fences any load in flight), and a message to the other instances. Returns how many
+   * cached entries Redis held for them. Throws when Redis cannot take it, so the caller (the
+   * replicator) retries rather than losing the event.
    */
   async invalidateChannels(kind: RulesKind, channelIds: readonly string[]): Promise<number> {
     const keys = channelIds.map((id) => rulesCacheKey(this.prefix, kind, id));
     for (const key of keys) this.dropLocal(key);
     this.metrics.invalidated(kind, 'keys', 'local', keys.length);
     const ttlMs = Math.max(TOMBSTONE_MIN_MS, this.settings.lockTtlMs * 2);
+    let replaced = 0;
     for (const key of keys) {
-      if ((await this.l2.tombstone(key, newToken(), ttlMs)) === UNAVAILABLE)
-        throw new DependencyUnavailable('redis');
+      const hadEntry = await this.l2.tombstone(key, newToken(), ttlMs);
+      if (hadEntry === UNAVAILABLE) throw new DependencyUnavailable('redis');
+      if (hadEntry) replaced += 1;
     }
     await this.bus.publish({ kind, keys });
-    return keys.length;
+    return replaced;
   }
 
   /**
@@ -155,6 +164,11 @@ export class RulesCache {
     return this.l2.unlinkMatching(rulesCacheKindPattern(this.prefix, kind));
   }
 
+  /** The Redis circuit breaker's state, for stats. */
+  get breakerState() {
+    return this.l2.breakerState;
+  }
+
   /** L1 size, for stats. */
   get l1Size() {
     return { entries: this.l1.entries, bytes: this.l1.bytes };
@@ -166,7 +180,8 @@ export class RulesCache {
     return ttl === UNAVAILABLE ? undefined : ttl;
   }
 
-  async l2Entries(kind: RulesKind): Promise<number | undefined> {
+  /** Redis keys of a kind (entries and invalidation tombstones), by SCAN: for stats, not the hot path. */
+  async l2Keys(kind: RulesKind): Promise<number | undefined> {
     const count = await this.l2.countMatching(rulesCacheKindPattern(this.prefix, kind));
     return count === UNAVAILABLE ? undefined : count;
   }
@@ -214,7 +229,7 @@ export class RulesCache {
     signal: AbortSignal,
     fallback?: CacheEntry,
   ): Promise<Outcome> {
-    const lockKey = rulesCacheLockKey(key);
+    const lockKey = rulesCacheLockKey(this.prefix, key);
     const owner = newToken();
     const locked = await this.l2.tryLock(lockKey, owner, this.settings.lockTtlMs);
     if (locked === false) {
@@ -366,7 +381,7 @@ export class RulesCache {
     const flight = this.flights.run(key, async (signal): Promise<Outcome> => {
       const current = this.l1.get(key);
       const fence = await this.currentFence(key, current);
-      const lockKey = rulesCacheLockKey(key);
+      const lockKey = rulesCacheLockKey(this.prefix, key);
       const owner = newToken();
       const locked = await this.l2.tryLock(lockKey, owner, this.settings.lockTtlMs);
       if (locked === false && current) return { entry: current, result: 'stale' };
@@ -407,8 +422,29 @@ export class RulesCache {
   private learnGeneration(kind: RulesKind, generation: number) {
     if (generation <= (this.generations.get(kind) ?? 0)) return;
     this.generations.set(kind, generation);
-    this.l1.deleteWithPrefix(`${this.prefix}${kind}:`);
-    this.reportL1();
+    this.generationChangedAt.set(kind, this.clock.now());
+    // Older entries stay in L1 only to bridge the refresh (see withinInvalidationWindow); without a window they go now.
+    if (this.settings.invalidationStaleMs === 0) {
+      this.l1.deleteWithPrefix(`${this.prefix}${kind}:`);
+      this.reportL1();
+    }
+  }
+
+  /**
+   * An entry made out of date by a whole-kind invalidation may still answer for a moment
+   * (RULES_CACHE_INVALIDATION_STALE_MS, well under the 1 s freshness promise) while its key is
+   * refreshed once, so a kind flush under load is not a database herd. It must have been
+   * the generation just before, and not itself stale.
+   */
+  private withinInvalidationWindow(kind: RulesKind, entry: CacheEntry, now: number): boolean {
+    const changedAt = this.generationChangedAt.get(kind);
+    return (
+      changedAt !== undefined &&
+      now - changedAt < this.settings.invalidationStaleMs &&
+      entry.generation === (this.generations.get(kind) ?? 0) - 1 &&
+      (entryState(entry, now) === 'fresh' || entryState(entry, now) === 'stale') &&
+      entry.notFound === undefined
+    );
   }
 
   private isCurrent(kind: RulesKind, entry: CacheEntry): boolean {

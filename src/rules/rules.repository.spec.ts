@@ -258,12 +258,12 @@ describe(RulesRepository.name, () => {
     });
   });
 
-  describe('channelIdsOfPopulations', () => {
-    it('resolves populations to their channels, once each', async () => {
-      await expect(sut.channelIdsOfPopulations(['pop-a', 'pop-b', 'pop-x', 'missing'])).resolves.toEqual([
-        CH,
-        'ch-2',
-      ]);
+  describe('resolvePopulations', () => {
+    it('resolves populations to their channels, once each, and names the ones it does not know', async () => {
+      await expect(sut.resolvePopulations(['pop-a', 'pop-b', 'pop-x', 'missing'])).resolves.toEqual({
+        channelIds: [CH, 'ch-2'],
+        unknown: ['missing'],
+      });
     });
   });
 });

@@ -101,22 +101,31 @@ export class RulesRepository {
     });
   }
 
-  /** Resolves populations to the channels that own them (for sync events that name populations). */
-  async channelIdsOfPopulations(populationIds: readonly string[]): Promise<string[]> {
+  /**
+   * Resolves populations to the channels that own them (for sync events that name
+   * populations), in chunks of 1,000 ids. `unknown` lists ids the replica does not have.
+   */
+  async resolvePopulations(
+    populationIds: readonly string[],
+  ): Promise<{ channelIds: string[]; unknown: string[] }> {
     const channels = new Set<string>();
+    const found = new Set<string>();
     try {
-      for (const chunk of chunks(populationIds, 1_000)) {
+      for (const chunk of chunks([...new Set(populationIds)], 1_000)) {
         const rows = await this.database.db
           .selectFrom('population')
-          .select('enrollment_channel_id')
+          .select(['id', 'enrollment_channel_id'])
           .where('id', 'in', chunk)
           .execute();
-        for (const row of rows) channels.add(row.enrollment_channel_id);
+        for (const row of rows) {
+          found.add(row.id);
+          channels.add(row.enrollment_channel_id);
+        }
       }
     } catch (error) {
       translateDatabaseError(error);
     }
-    return [...channels].sort();
+    return { channelIds: [...channels].sort(), unknown: populationIds.filter((id) => !found.has(id)) };
   }
 
   private async snapshot<T>(signal: AbortSignal | undefined, read: (trx: Reader) => Promise<T>): Promise<T> {

@@ -25,11 +25,15 @@ export const TEST_INTERNAL_TOKEN = 'test-internal-token-0123456789';
  */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const [port, grpcPort] = [await freePort(), await freePort()];
+  const prefix = env.REDIS_KEY_PREFIX ?? `t${randomBytes(4).toString('hex')}:`;
   const config = loadConfig({
     PORT: String(port),
     GRPC_PORT: String(grpcPort),
     LOG_LEVEL: 'info',
-    REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+    REDIS_KEY_PREFIX: prefix,
+    // The shared stream names stay free for real replicators: each test app reads its own.
+    REPLICATOR_STREAM: `${prefix}sync-events`,
+    REPLICATOR_DEAD_LETTER_STREAM: `${prefix}sync-events:dead-letter`,
     ADMIN_API_TOKEN: TEST_ADMIN_TOKEN,
     INTERNAL_API_TOKEN: TEST_INTERNAL_TOKEN,
     ...env,

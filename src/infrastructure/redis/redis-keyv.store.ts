@@ -14,6 +14,12 @@ if redis.call('GETRANGE', KEYS[1], 0, tonumber(ARGV[1]) - 1) == ARGV[2] then
 end
 return 0`;
 
+const REPLACE_REPORTING = `
+local marker = redis.call('GETRANGE', KEYS[1], tonumber(ARGV[3]), tonumber(ARGV[3]))
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if marker == ARGV[4] then return 1 end
+return 0`;
+
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -80,6 +86,20 @@ export class RedisKeyvStore extends EventEmitter {
       Math.ceil(ttlMs),
     );
     return written === 1;
+  }
+
+  /**
+   * Overwrites the key and tells whether what it replaced had `marker` at byte `offset`
+   * (lets a caller count the real entries it replaced, in the same round trip).
+   */
+  async replaceReporting(
+    key: string,
+    value: Buffer,
+    ttlMs: number,
+    offset: number,
+    marker: string,
+  ): Promise<boolean> {
+    return (await this.redis.eval(REPLACE_REPORTING, 1, key, value, Math.ceil(ttlMs), offset, marker)) === 1;
   }
 
   /** The first `length` bytes of the value ('' when the key is absent), without reading the rest. */

@@ -22,6 +22,13 @@ export const MetricNames = {
   rulesCacheL1Entries: 'rules_cache_l1_entries',
   rulesCacheL1Bytes: 'rules_cache_l1_bytes',
   rulesCacheInvalidationsTotal: 'rules_cache_invalidations_total',
+  rulesCacheKeysDeletedTotal: 'rules_cache_keys_deleted_total',
+
+  // Replicator sync events (src/replicator).
+  replicatorEventsTotal: 'replicator_events_total',
+  replicatorInvalidationLagSeconds: 'replicator_invalidation_lag_seconds',
+  replicatorStreamPending: 'replicator_stream_pending_entries',
+  replicatorDeadLetterEntries: 'replicator_dead_letter_entries',
 } as const;
 
 export const LATENCY_BUCKETS_SECONDS = [

@@ -130,6 +130,24 @@ export class RulesCacheMetrics {
     this.l1Bytes.set(bytes);
   }
 
+  /** This instance's request counts by result, and its database loads, for the admin stats. */
+  async snapshot(): Promise<{ requests: Record<CacheResult, number>; databaseLoads: number }> {
+    const requests: Record<CacheResult, number> = {
+      hit_l1: 0,
+      hit_l2: 0,
+      stale: 0,
+      miss: 0,
+      negative: 0,
+      error: 0,
+    };
+    for (const { labels, value } of (await this.requests.get()).values) {
+      const result = labels.result as CacheResult;
+      if (result in requests) requests[result] += value;
+    }
+    const databaseLoads = (await this.loads.get()).values.reduce((sum, v) => sum + v.value, 0);
+    return { requests, databaseLoads };
+  }
+
   invalidated(kind: string, scope: 'keys' | 'kind', origin: 'local' | 'remote', count = 1) {
     this.invalidations.inc({ kind, scope, origin }, count);
   }

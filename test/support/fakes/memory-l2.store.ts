@@ -53,6 +53,12 @@ export class MemoryL2Store implements L2Store {
     this.touch();
     return this.live(key)?.value.toString('latin1', 0, length) ?? '';
   }
+  async replaceReporting(key: string, value: Buffer, ttlMs: number, offset: number, marker: string) {
+    this.touch();
+    const previous = this.live(key)?.value;
+    this.data.set(key, { value, expiresAt: this.clock.now() + ttlMs });
+    return previous !== undefined && previous.toString('latin1', offset, offset + 1) === marker;
+  }
   async setIfPrefix(key: string, length: number, expected: string, value: Buffer, ttlMs: number) {
     this.touch();
     const current = this.live(key)?.value.toString('latin1', 0, length) ?? '';

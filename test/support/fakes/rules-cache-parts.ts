@@ -71,6 +71,7 @@ export const TEST_CACHE_SETTINGS: AppConfig['rulesCache'] = {
   xfetchBeta: 1,
   breakerFailures: 3,
   breakerCooldownMs: 5_000,
+  invalidationStaleMs: 500,
 };
 
 /** One cache instance over a shared store, clock and bus, as each service instance would have. */
