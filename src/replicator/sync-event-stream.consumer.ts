@@ -56,7 +56,8 @@ export class SyncEventStreamConsumer implements OnApplicationBootstrap, BeforeAp
 
   async beforeApplicationShutdown() {
     this.running = false;
-    // The loop notices within one blocking read (REPLICATOR_BLOCK_MS).
+    // Ends the blocking read; an entry being applied finishes (or stays pending for another instance).
+    this.streams.stopReading();
     await Promise.race([this.loop, sleep(this.settings.blockMs + 500)]);
   }
 

@@ -46,11 +46,6 @@ export class L2RedisCache {
     return this.codec.decode(Buffer.isBuffer(raw) ? raw : Buffer.from(raw));
   }
 
-  /** The key's fence (magic + token of what it holds; '' when absent), read without the value. */
-  async readFence(key: string): Promise<string | Unavailable> {
-    return this.guarded('get', () => this.store.readPrefix(key, FENCE_PREFIX_LENGTH));
-  }
-
   /** Writes the entry only if the key still holds what the loader saw (`fence`; '' = absent). */
   async writeIfUnchanged(
     key: string,

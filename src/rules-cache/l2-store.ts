@@ -9,7 +9,6 @@ export interface L2Store {
   delete(key: string): Promise<boolean>;
   clear(): Promise<void>;
   has(key: string): Promise<boolean>;
-  readPrefix(key: string, length: number): Promise<string>;
   replaceReporting(
     key: string,
     value: Buffer,

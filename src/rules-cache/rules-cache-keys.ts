@@ -12,7 +12,8 @@ export const rulesCacheKey = (prefix: string, kind: RulesKind, enrollmentChannel
 export const rulesCacheKindPattern = (prefix: string, kind: RulesKind) => `${prefix}${kind}:*`;
 
 /** The distributed single-flight lock of one entry key (outside the kind's namespace, so flushes and counts skip it). */
-export const rulesCacheLockKey = (prefix: string, entryKey: string) => `${prefix}rules_cache_lock:${entryKey.slice(prefix.length)}`;
+export const rulesCacheLockKey = (prefix: string, entryKey: string) =>
+  `${prefix}rules_cache_lock:${entryKey.slice(prefix.length)}`;
 
 /** A kind's generation counter: bumped by a whole-kind invalidation, carried in every entry. */
 export const rulesCacheGenerationKey = (prefix: string, kind: RulesKind) =>

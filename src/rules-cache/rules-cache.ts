@@ -151,17 +151,25 @@ export class RulesCache {
   }
 
   /**
-   * Drops a whole kind: bumps its generation (so every entry written before is out of date,
-   * wherever it is), tells the other instances, then deletes the kind's keys with SCAN + UNLINK.
+   * Drops a whole kind: deletes its keys with SCAN + UNLINK, then bumps its generation (so
+   * every entry written before is out of date, wherever it is) and tells the other instances.
    * Returns how many Redis keys were deleted.
    */
   async invalidateKind(kind: RulesKind): Promise<number> {
+    // Delete first, then bump: refreshes that the bump sets off write entries of the new
+    // generation, which a SCAN still running would otherwise delete again (a second herd).
+    let deleted: number;
+    try {
+      deleted = await this.l2.unlinkMatching(rulesCacheKindPattern(this.prefix, kind));
+    } catch (error) {
+      throw new DependencyUnavailable('redis', { cause: error });
+    }
     const generation = await this.l2.bumpGeneration(rulesCacheGenerationKey(this.prefix, kind));
     if (generation === UNAVAILABLE) throw new DependencyUnavailable('redis');
     this.learnGeneration(kind, generation);
     this.metrics.invalidated(kind, 'kind', 'local');
     await this.bus.publish({ kind, generation });
-    return this.l2.unlinkMatching(rulesCacheKindPattern(this.prefix, kind));
+    return deleted;
   }
 
   /** The Redis circuit breaker's state, for stats. */
@@ -380,7 +388,17 @@ export class RulesCache {
     this.metrics.refreshStarted(kind, trigger);
     const flight = this.flights.run(key, async (signal): Promise<Outcome> => {
       const current = this.l1.get(key);
-      const fence = await this.currentFence(key, current);
+      const remote = await this.l2.read(key);
+      if (remote !== UNAVAILABLE && remote?.kind === 'entry' && remote.entry.token !== current?.token) {
+        // Another instance refreshed it already: take theirs instead of loading again.
+        if (this.isCurrent(kind, remote.entry) && entryState(remote.entry, this.clock.now()) === 'fresh') {
+          this.l1.set(key, remote.entry);
+          this.reportL1();
+          return { entry: remote.entry, result: 'hit_l2' };
+        }
+      }
+      const fence =
+        remote === UNAVAILABLE ? (current ? fencePrefix(current.token) : '') : (remote?.fence ?? '');
       const lockKey = rulesCacheLockKey(this.prefix, key);
       const owner = newToken();
       const locked = await this.l2.tryLock(lockKey, owner, this.settings.lockTtlMs);
@@ -399,13 +417,6 @@ export class RulesCache {
         error: String(error),
       });
     });
-  }
-
-  /** The fence a refresh must match: the entry L2 holds now ('' when it holds none). */
-  private async currentFence(key: string, local?: CacheEntry): Promise<string> {
-    const fence = await this.l2.readFence(key);
-    if (fence === UNAVAILABLE) return local ? fencePrefix(local.token) : '';
-    return fence;
   }
 
   // ---- invalidation --------------------------------------------------------------------

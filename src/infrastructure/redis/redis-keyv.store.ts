@@ -102,11 +102,6 @@ export class RedisKeyvStore extends EventEmitter {
     return (await this.redis.eval(REPLACE_REPORTING, 1, key, value, Math.ceil(ttlMs), offset, marker)) === 1;
   }
 
-  /** The first `length` bytes of the value ('' when the key is absent), without reading the rest. */
-  async readPrefix(key: string, length: number): Promise<string> {
-    return this.redis.getrange(key, 0, length - 1);
-  }
-
   /** SET NX PX: true when this caller now holds the lock. */
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK';

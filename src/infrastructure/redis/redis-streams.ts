@@ -20,6 +20,7 @@ const toEntry = ([id, flat]: [string, string[]]): StreamEntry => {
 @Injectable()
 export class RedisStreams {
   private reader?: RedisClient;
+  private stopped = false;
 
   constructor(private readonly connections: RedisConnections) {}
 
@@ -105,7 +106,14 @@ export class RedisStreams {
     return this.connections.commands.xlen(stream);
   }
 
+  /** Ends a blocking read in progress at once (at shutdown), and any later one. */
+  stopReading() {
+    this.stopped = true;
+    this.reader?.disconnect();
+  }
+
   private blockingConnection(): RedisClient {
+    if (this.stopped) throw new Error('stream reading stopped');
     this.reader ??= this.connections.dedicated('stream-reader');
     return this.reader;
   }

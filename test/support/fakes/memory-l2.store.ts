@@ -49,10 +49,6 @@ export class MemoryL2Store implements L2Store {
     this.touch();
     return this.live(key) !== undefined;
   }
-  async readPrefix(key: string, length: number) {
-    this.touch();
-    return this.live(key)?.value.toString('latin1', 0, length) ?? '';
-  }
   async replaceReporting(key: string, value: Buffer, ttlMs: number, offset: number, marker: string) {
     this.touch();
     const previous = this.live(key)?.value;
