@@ -26,7 +26,7 @@ describe('replicator sync events', () => {
   };
   const newPrefix = () => `t${randomBytes(4).toString('hex')}:`;
   const channelName = async (client: RulesClient, id: string) =>
-    ((await client.getCoverageRules(id)).response?.enrollmentChannel as Channel).name;
+    ((await client.getCoverageRules(id)).response?.enrollmentChannel as Channel | undefined)?.name;
   const rename = (id: string, name: string) =>
     database.db.updateTable('enrollment_channel').set({ name }).where('id', '=', id).execute();
   const postEvent = (app: TestApp, body: unknown) =>
