@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { MetricNames } from './metric-names.js';
 
 const DEPLOY = join(__dirname, '../../../deploy');
-const OUR_NAMESPACES = /\b((?:rules|replicator|grpc_server|http_server|precache|health_record|uhd)_[a-z0-9_]+)/g;
+const OUR_NAMESPACES =
+  /\b((?:rules|replicator|grpc_server|http_server|precache|health_record|uhd)_[a-z0-9_]+)/g;
 const SERIES_SUFFIXES = ['_bucket', '_count', '_sum'];
 
 function operationsFiles(): Array<{ file: string; text: string }> {
@@ -19,16 +20,24 @@ function operationsFiles(): Array<{ file: string; text: string }> {
 describe('operations files', () => {
   const defined = new Set<string>(Object.values(MetricNames));
   const isDefined = (name: string) =>
-    defined.has(name) || SERIES_SUFFIXES.some((suffix) => name.endsWith(suffix) && defined.has(name.slice(0, -suffix.length)));
+    defined.has(name) ||
+    SERIES_SUFFIXES.some((suffix) => name.endsWith(suffix) && defined.has(name.slice(0, -suffix.length)));
 
-  it.each(operationsFiles().map((f) => [f.file, f.text]))('%s names only metrics the service exports', (_file, text) => {
-    const expressions = [...text.matchAll(/"expr":\s*"((?:[^"\\]|\\.)*)"|expr:\s*\|?\s*([\s\S]*?)(?=\n\s+for:|\n\s+labels:|\n\s+- alert:|$)/g)]
-      .map((m) => m[1] ?? m[2] ?? '')
-      .join('\n');
-    const names = [...new Set([...expressions.matchAll(OUR_NAMESPACES)].map((m) => m[1]))];
-    expect(names.length).toBeGreaterThan(0);
-    expect(names.filter((name) => !isDefined(name))).toEqual([]);
-  });
+  it.each(operationsFiles().map((f) => [f.file, f.text]))(
+    '%s names only metrics the service exports',
+    (_file, text) => {
+      const expressions = [
+        ...text.matchAll(
+          /"expr":\s*"((?:[^"\\]|\\.)*)"|expr:\s*\|?\s*([\s\S]*?)(?=\n\s+for:|\n\s+labels:|\n\s+- alert:|$)/g,
+        ),
+      ]
+        .map((m) => m[1] ?? m[2] ?? '')
+        .join('\n');
+      const names = [...new Set([...expressions.matchAll(OUR_NAMESPACES)].map((m) => m[1]))];
+      expect(names.length).toBeGreaterThan(0);
+      expect(names.filter((name) => !isDefined(name))).toEqual([]);
+    },
+  );
 
   it('keeps every dashboard valid JSON with a unique id per panel', () => {
     for (const { file, text } of operationsFiles().filter((f) => f.file.endsWith('.json'))) {
