@@ -15,6 +15,7 @@ export async function seededTestDatabase(label: string, channels: number) {
   await database.migrate();
   await seedReplica(database.db, { seed: 5, channels, includeHugeChannel: false });
   return {
+    name: mariadb.name,
     url: mariadb.url,
     /** Direct access for tests that change rows. */
     db: database.db,
