@@ -55,6 +55,8 @@ export interface ReceivedRequest {
   headers: Record<string, string>;
   status: number;
   cache?: 'hit' | 'miss';
+  /** The parsed JSON body of a token request (the credentials a client sent). */
+  body?: unknown;
 }
 
 export interface SimulatorStats {
@@ -239,18 +241,20 @@ export class UhdSimulator {
   private async login(req: IncomingMessage, res: ServerResponse) {
     this.stats.requests.token += 1;
     const body = await readBody(req);
-    if (this.faults.tokenStatus) return this.record(req, res, this.faults.tokenStatus, { error: 'injected' });
     let credentials: Record<string, unknown>;
     try {
       credentials = JSON.parse(body) as Record<string, unknown>;
     } catch {
       return this.record(req, res, 400, { error: 'body must be JSON' });
     }
+    const reply = (status: number, answer: object) =>
+      this.record(req, res, status, answer, undefined, credentials);
+    if (this.faults.tokenStatus) return reply(this.faults.tokenStatus, { error: 'injected' });
     const missing = ['appId', 'appToken', 'subject', 'userType'].filter(
       (k) => typeof credentials[k] !== 'string',
     );
-    if (missing.length > 0) return this.record(req, res, 400, { error: `missing ${missing.join(', ')}` });
-    if (!this.apiKeyOk(req)) return this.record(req, res, 401, { error: 'bad x-api-key' });
+    if (missing.length > 0) return reply(400, { error: `missing ${missing.join(', ')}` });
+    if (!this.apiKeyOk(req)) return reply(401, { error: 'bad x-api-key' });
 
     const exp = Math.floor(Date.now() / 1000) + this.options.tokenTtlSeconds;
     const payload = Buffer.from(JSON.stringify({ sub: credentials.subject, exp })).toString('base64url');
@@ -258,7 +262,7 @@ export class UhdSimulator {
     this.tokens.set(token, exp * 1000);
     this.stats.tokensIssued += 1;
     res.setHeader('authorization', token);
-    this.record(req, res, 200, { status: 'ok' });
+    reply(200, { status: 'ok' });
   }
 
   private async read(req: IncomingMessage, res: ServerResponse, resource: UhdResource) {
@@ -353,6 +357,7 @@ export class UhdSimulator {
     status: number,
     body: string | object,
     cache?: 'hit' | 'miss',
+    requestBody?: unknown,
   ) {
     if (this.options.recordLimit > 0) {
       if (this.received.length >= this.options.recordLimit) this.received.shift();
@@ -365,7 +370,8 @@ export class UhdSimulator {
         url: req.url ?? '',
         headers,
         status,
-        cache,
+        ...(cache ? { cache } : {}),
+        ...(requestBody === undefined ? {} : { body: requestBody }),
       });
     }
     this.send(res, status, body);
