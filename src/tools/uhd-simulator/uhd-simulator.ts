@@ -256,10 +256,12 @@ export class UhdSimulator {
     if (missing.length > 0) return reply(400, { error: `missing ${missing.join(', ')}` });
     if (!this.apiKeyOk(req)) return reply(401, { error: 'bad x-api-key' });
 
-    const exp = Math.floor(Date.now() / 1000) + this.options.tokenTtlSeconds;
+    const validUntil = Date.now() + this.options.tokenTtlSeconds * 1000;
+    // The claim rounds down, so a client trusting it never holds a token the simulator has expired.
+    const exp = Math.floor(validUntil / 1000);
     const payload = Buffer.from(JSON.stringify({ sub: credentials.subject, exp })).toString('base64url');
     const token = `Bearer eyJhbGciOiJub25lIn0.${payload}.${randomBytes(16).toString('base64url')}`;
-    this.tokens.set(token, exp * 1000);
+    this.tokens.set(token, validUntil);
     this.stats.tokensIssued += 1;
     res.setHeader('authorization', token);
     reply(200, { status: 'ok' });
