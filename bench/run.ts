@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.js';
 import { writeSection } from './lib/report.js';
+import { precacheScenario } from './scenarios/precache.js';
 import { rulesReadScenario } from './scenarios/rules-read.js';
 
 /**
@@ -10,6 +11,7 @@ import { rulesReadScenario } from './scenarios/rules-read.js';
  */
 const SCENARIOS: Record<string, () => Promise<string>> = {
   'rules-read': rulesReadScenario,
+  precache: precacheScenario,
 };
 
 const REPORT = join(import.meta.dirname, '../../BENCHMARKS.md');

@@ -30,6 +30,13 @@ export interface WorkerSettings {
   maxStalledCount: number;
 }
 
+/**
+ * A job's upstream requests leave a little after it starts (user lookup, flag check), by a time
+ * that varies with load; limiting starts over 1.1 s spans keeps any one second of requests
+ * within the limit even when they bunch up by that much.
+ */
+const RATE_LIMIT_SPAN_MS = 1_100;
+
 /** A producer's enqueue fails within this bound while Redis is unreachable, rather than queueing in memory. */
 const PRODUCER_COMMAND_TIMEOUT_MS = 2_000;
 
@@ -78,7 +85,7 @@ export class Queues implements BeforeApplicationShutdown, OnApplicationShutdown 
 
   /** Starts consuming queue `name` with `handler`. */
   startWorker<T, R>(name: string, handler: JobHandler<T, R>, settings: WorkerSettings): JobWorker {
-    const limiter = limiterFor(settings.maxJobsPerSecond);
+    const limiter = limiterFor(settings.maxJobsPerSecond, RATE_LIMIT_SPAN_MS);
     const bull = new Worker<T, R>(name, toProcessor(handler), {
       prefix: this.prefix,
       connection: this.connection(`worker:${name}`),
