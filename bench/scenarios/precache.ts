@@ -26,6 +26,18 @@ const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
 const errorCount = (result: { errors: Record<string, number> }) =>
   Object.values(result.errors).reduce((a, b) => a + b, 0);
 
+/** "0", or the count with each kind: "4 (HTTP 503 ×4)". */
+function describeErrors(all: Array<Record<string, number>>): string {
+  const merged: Record<string, number> = {};
+  for (const errors of all)
+    for (const [kind, n] of Object.entries(errors)) merged[kind] = (merged[kind] ?? 0) + n;
+  const total = Object.values(merged).reduce((a, b) => a + b, 0);
+  if (total === 0) return '0';
+  return `${total} (${Object.entries(merged)
+    .map(([kind, n]) => `${kind} ×${n}`)
+    .join(', ')})`;
+}
+
 /** The service on the simulator, with a key prefix (and Flipper prefix) of its own. */
 async function precacheService(
   simulator: SimulatorProcess,
@@ -93,7 +105,10 @@ const SIGN_IN_SECONDS = 10;
 
 /** Sign-in latency, flag off vs on, same instance settings, alternating runs. */
 export async function signInOverhead(simulator: SimulatorProcess) {
-  const runs: Record<'off' | 'on', Array<{ p50: number; p99: number; errors: number }>> = { off: [], on: [] };
+  const runs: Record<'off' | 'on', Array<{ p50: number; p99: number; errors: Record<string, number> }>> = {
+    off: [],
+    on: [],
+  };
   let jobsRun = 0;
   for (let round = 1; round <= 3; round++) {
     for (const mode of ['off', 'on'] as const) {
@@ -113,7 +128,7 @@ export async function signInOverhead(simulator: SimulatorProcess) {
           warmup: 2,
         });
         const summary = summarize(result.latencies, errorCount(result), result.seconds);
-        runs[mode].push({ p50: summary.p50, p99: summary.p99, errors: summary.errors });
+        runs[mode].push({ p50: summary.p50, p99: summary.p99, errors: result.errors });
         if (mode === 'on') jobsRun += await finishedJobs(run.service.httpUrl);
       } finally {
         await run.stop();
@@ -378,7 +393,7 @@ export async function precacheScenario(): Promise<string> {
           mode,
           overhead.runs[mode].map((r) => ms(r.p50)).join(', '),
           overhead.runs[mode].map((r) => ms(r.p99)).join(', '),
-          overhead.runs[mode].reduce((a, r) => a + r.errors, 0),
+          describeErrors(overhead.runs[mode].map((r) => r.errors)),
         ]),
       ),
       '',
