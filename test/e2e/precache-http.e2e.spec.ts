@@ -6,6 +6,9 @@ import { precacheEnv, signIn, startSimulator, testUser } from '../support/precac
 import { startTestApp, TEST_ADMIN_TOKEN, TEST_INTERNAL_TOKEN, type TestApp } from '../support/test-app.js';
 
 /** The pre-cache HTTP surface as a client sees it: auth, validation, the admin API, health. */
+// Jobs run through a real queue with backoffs; on a busy machine that takes more than jest's 5 s default.
+jest.setTimeout(30_000);
+
 describe('pre-cache HTTP API (end to end)', () => {
   let simulator: UhdSimulator;
   let setup: ReturnType<typeof precacheEnv>;

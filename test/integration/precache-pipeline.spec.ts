@@ -31,6 +31,9 @@ function userWithFlag(on: boolean, overrides: Partial<TestUser> = {}): TestUser 
  * The pipeline for real: the service booted on Redis with its BullMQ worker, the UHD simulator
  * on a real port, sign-ins over HTTP, and what reaches the upstream checked request by request.
  */
+// Jobs run through a real queue with backoffs; on a busy machine that takes more than jest's 5 s default.
+jest.setTimeout(30_000);
+
 describe('sign-in pre-cache pipeline (integration)', () => {
   let simulator: UhdSimulator;
   let setup: ReturnType<typeof precacheEnv>;

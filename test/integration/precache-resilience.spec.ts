@@ -17,6 +17,9 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
  * What must never happen (seed 000): the warm-up hurting sign-in, and an unhealthy upstream
  * being hammered. The upstream is made to hold every request, then to go down.
  */
+// Jobs run through a real queue with backoffs; on a busy machine that takes more than jest's 5 s default.
+jest.setTimeout(30_000);
+
 describe('sign-in pre-cache resilience (integration)', () => {
   let simulator: UhdSimulator;
   let setup: ReturnType<typeof precacheEnv>;
@@ -43,7 +46,7 @@ describe('sign-in pre-cache resilience (integration)', () => {
   });
 
   it('answers sign-ins while the upstream holds every request it has been sent', async () => {
-    simulator.setFaults({ hangResources: [...UHD_RESOURCES], hangMs: 3_000 });
+    simulator.setFaults({ hangResources: [...UHD_RESOURCES], hangMs: 2_000 });
     try {
       const first = testUser();
       expect((await signIn(sut, first)).status).toBe(201);
@@ -57,7 +60,7 @@ describe('sign-in pre-cache resilience (integration)', () => {
     } finally {
       simulator.setFaults({});
     }
-  });
+  }, 15_000);
 
   it('opens the circuit when the upstream is down, then skips jobs fast without calling it; sign-ins still succeed', async () => {
     // Let the held requests of the previous test finish first, so the window holds only this test's calls.
@@ -82,5 +85,5 @@ describe('sign-in pre-cache resilience (integration)', () => {
     expect(simulator.snapshot().requests.total).toBe(upstreamCalls);
     expect(await metric(M.uhdCircuitBreakerTransitionsTotal, { state: 'open' })).toBeGreaterThanOrEqual(1);
     expect(await metric(M.precacheJobsEnqueueFailedTotal)).toBe(0);
-  });
+  }, 30_000);
 });
