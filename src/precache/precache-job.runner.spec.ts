@@ -117,6 +117,18 @@ describe(PrecacheJobRunner.name, () => {
       expect(metrics.jobSkipped).toHaveBeenCalledWith('circuit_open');
     });
 
+    it('ends partial, not skipped, when the circuit is open on a retry of a job that warmed some resources', async () => {
+      const { sut, uhd, metrics } = build();
+      uhd.circuitOpen = true;
+
+      const result = await sut.run(job({ endDate: uhdEndDate(), pending: ['labs'], warmed: ['vitals'] }, 2));
+
+      expect(result).toMatchObject({ outcome: 'partial', reason: 'circuit_open', warmed: ['vitals'] });
+      expect(uhd.started).toEqual([]);
+      expect(metrics.jobSkipped).not.toHaveBeenCalled();
+      expect(metrics.jobAttemptEnded).toHaveBeenCalledWith('partial', expect.any(Number));
+    });
+
     it('isolates a failing resource, saves what failed and asks for a retry while attempts remain', async () => {
       const { sut, uhd, metrics } = build();
       uhd.failures.set('labs', new UhdHttpError('labs', 500));

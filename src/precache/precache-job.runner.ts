@@ -50,22 +50,21 @@ export class PrecacheJobRunner {
     const { userUuid } = job.data;
     const finalAttempt = job.attempt >= job.maxAttempts;
     const seconds = () => (performance.now() - started) / 1000;
+    const endDate = uhdEndDate();
+    // An earlier attempt's work counts only for the same day: the requests differ otherwise.
+    const sameDay = job.data.endDate === endDate;
+    const warmedEarlier = sameDay ? (job.data.warmed ?? []) : [];
     try {
       const user = await this.sessions.findUser(userUuid);
-      if (!user) return this.skip('user_not_found', job, seconds());
+      if (!user) return this.stop('user_not_found', job, seconds(), warmedEarlier);
       if (!(await this.flags.isEnabled(this.config.precache.featureFlag, user.flipperId)))
-        return this.skip('flag_off', job, seconds());
-      if (this.uhd.circuitOpen) return this.skip('circuit_open', job, seconds());
+        return this.stop('flag_off', job, seconds(), warmedEarlier);
+      if (this.uhd.circuitOpen) return this.stop('circuit_open', job, seconds(), warmedEarlier);
 
-      const endDate = uhdEndDate();
-      // An earlier attempt's work counts only for the same day: the requests differ otherwise.
-      const sameDay = job.data.endDate === endDate;
-      const alreadyWarmed = sameDay ? (job.data.warmed ?? []) : [];
       const pending =
         sameDay && job.data.pending
           ? job.data.pending
-          : PRECACHE_ORDER.filter((r) => !alreadyWarmed.includes(r));
-
+          : PRECACHE_ORDER.filter((r) => !warmedEarlier.includes(r));
       this.logger.log({
         msg: 'precache job started',
         userUuid,
@@ -78,15 +77,18 @@ export class PrecacheJobRunner {
       );
 
       const warmed = PRECACHE_ORDER.filter(
-        (r) => alreadyWarmed.includes(r) || results.some((f) => f.resource === r && !f.error),
+        (r) => warmedEarlier.includes(r) || results.some((f) => f.resource === r && !f.error),
       );
       const failed = results.filter((f) => f.error);
-      if (warmed.length > alreadyWarmed.length) await this.remember(userUuid, endDate, warmed);
+      const failedResources = failed.map((f) => f.resource);
+      if (warmed.length > warmedEarlier.length) await this.remember(userUuid, endDate, warmed);
 
       const retry = failed.length > 0 && !finalAttempt && failed.some((f) => f.error!.retryable);
       const outcome =
         failed.length === 0 ? 'completed' : retry ? 'retrying' : warmed.length > 0 ? 'partial' : 'failed';
-      const durationMs = Math.round(seconds() * 1000);
+      // Saved before the attempt ends, so the next attempt (or the worker that picks the job up
+      // after a crash) fetches only what failed.
+      if (retry) await job.update({ ...job.data, endDate, warmed, pending: failedResources });
       this.metrics.jobAttemptEnded(outcome, seconds());
       this.logger.log({
         msg: 'precache job completed',
@@ -96,26 +98,24 @@ export class PrecacheJobRunner {
         outcome,
         succeeded: warmed.length,
         failed: failed.length,
-        durationMs,
+        durationMs: Math.round(seconds() * 1000),
         slowestResourceMs: Math.round(Math.max(0, ...results.map((f) => f.ms))),
       });
 
-      const failedResources = failed.map((f) => f.resource);
-      if (outcome === 'retrying') {
-        await job.update({ ...job.data, endDate, warmed, pending: failedResources });
-        throw new RetryFailedResources(failedResources);
-      }
+      if (outcome === 'retrying') throw new RetryFailedResources(failedResources);
       if (outcome === 'failed') throw new JobFailedPermanently(`all ${failed.length} resources failed`);
       return { outcome, warmed, failed: failedResources };
     } catch (error) {
       if (error instanceof RetryFailedResources || error instanceof JobFailedPermanently) throw error;
-      // The user store or the flag store could not be read: nothing was attempted upstream.
-      this.metrics.jobAttemptEnded(finalAttempt ? 'failed' : 'retrying', seconds());
+      // A store could not be read (or the retry state not saved); BullMQ retries while attempts remain.
+      const outcome = !finalAttempt ? 'retrying' : warmedEarlier.length > 0 ? 'partial' : 'failed';
+      this.metrics.jobAttemptEnded(outcome, seconds());
       this.logger.warn({
         msg: 'precache job attempt failed',
         userUuid,
         jobId: job.id,
         attempt: job.attempt,
+        outcome,
         error: error instanceof Error ? error.message : String(error),
       });
       throw error;
@@ -159,10 +159,35 @@ export class PrecacheJobRunner {
     }
   }
 
-  private skip(reason: SkipReason, job: JobContext<PrecacheJobData>, seconds: number): PrecacheJobResult {
+  /**
+   * Ends the job before any upstream call. A job that warmed resources in an earlier attempt ends
+   * `partial` (that work stands); one that warmed nothing ends `skipped`, counted by reason.
+   */
+  private stop(
+    reason: SkipReason,
+    job: JobContext<PrecacheJobData>,
+    seconds: number,
+    warmedEarlier: readonly UhdResource[],
+  ): PrecacheJobResult {
+    const { userUuid } = job.data;
+    if (warmedEarlier.length > 0) {
+      const failed = PRECACHE_ORDER.filter((r) => !warmedEarlier.includes(r));
+      this.metrics.jobAttemptEnded('partial', seconds);
+      this.logger.log({
+        msg: 'precache job completed',
+        userUuid,
+        jobId: job.id,
+        attempt: job.attempt,
+        outcome: 'partial',
+        reason,
+        succeeded: warmedEarlier.length,
+        failed: failed.length,
+      });
+      return { outcome: 'partial', reason, warmed: warmedEarlier, failed };
+    }
     this.metrics.jobSkipped(reason);
     this.metrics.jobAttemptEnded('skipped', seconds);
-    this.logger.log({ msg: 'precache job skipped', userUuid: job.data.userUuid, jobId: job.id, reason });
+    this.logger.log({ msg: 'precache job skipped', userUuid, jobId: job.id, reason });
     return { outcome: 'skipped', reason, warmed: [], failed: [] };
   }
 }
