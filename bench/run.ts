@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from './lib/machine.js';
 import { writeSection } from './lib/report.js';
+import { precacheScenario } from './scenarios/precache.js';
 import { replicatorScenario } from './scenarios/replicator.js';
 import { rulesCacheScenario } from './scenarios/rules-cache.js';
 import { rulesReadScenario } from './scenarios/rules-read.js';
@@ -14,6 +15,7 @@ const SCENARIOS: Record<string, () => Promise<string>> = {
   'rules-read': rulesReadScenario,
   'rules-cache': rulesCacheScenario,
   replicator: replicatorScenario,
+  precache: precacheScenario,
 };
 
 const REPORT = join(import.meta.dirname, '../../BENCHMARKS.md');

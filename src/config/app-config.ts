@@ -66,9 +66,71 @@ export abstract class AppConfig {
     readonly adminApiToken?: string;
     readonly internalApiToken?: string;
   };
+
+  // ---- Sign-in pre-cache (issue 5) ----
+  abstract readonly uhd: UhdSettings;
+  abstract readonly login: { readonly sessionTtlSeconds: number };
+  abstract readonly featureFlags: {
+    /** Prefix of the Flipper keys, as the Ruby adapter's `key_prefix:` option (empty by default). */
+    readonly redisKeyPrefix: string;
+    /** How long a flag read stays in this process's memory (5 s at most). */
+    readonly cacheTtlMs: number;
+  };
+  abstract readonly precache: PrecacheSettings;
 }
 
 /** Which parts of the process a role runs. */
 export function roleRuns(role: Role): { api: boolean; worker: boolean } {
   return { api: role !== 'worker', worker: role !== 'api' };
+}
+
+// ---- Sign-in pre-cache (issue 5) ----
+
+export interface UhdSettings {
+  /** UHD API base URL; unset outside production means "start the bundled simulator". */
+  readonly host?: string;
+  /** Base URL of the token endpoint's host; the UHD host when unset. */
+  readonly securityHost?: string;
+  readonly appId: string;
+  readonly appToken: string;
+  readonly subject: string;
+  readonly userType: string;
+  readonly apiKey: string;
+  /** Bound on each upstream request, token request included. */
+  readonly timeoutMs: number;
+  /** Token lifetime assumed when the token itself carries no expiry. */
+  readonly tokenTtlSeconds: number;
+  readonly maxConnections: number;
+  /** How long the upstream caches a request: the window in which a read counts as warmed. */
+  readonly cacheTtlSeconds: number;
+  /** Port of the bundled simulator when it is started (0: any free port). */
+  readonly simulatorPort: number;
+  readonly breaker: {
+    /** Failure ratio (0-1) over the window that opens the circuit. */
+    readonly failureRate: number;
+    /** Calls the window must hold before the ratio counts. */
+    readonly minRequests: number;
+    readonly windowMs: number;
+    readonly halfOpenAfterMs: number;
+  };
+}
+
+export interface PrecacheSettings {
+  readonly featureFlag: string;
+  readonly webClientIds: readonly string[];
+  /** Inclusive [from, to] ranges of MHV treatment facility numbers. */
+  readonly facilityRanges: ReadonlyArray<readonly [number, number]>;
+  readonly facilitySpecificIds: readonly string[];
+  readonly dedupSeconds: number;
+  readonly concurrency: number;
+  readonly maxJobsPerSecond: number;
+  readonly attempts: number;
+  readonly backoffMs: number;
+  readonly keepCompleted: { readonly count: number; readonly ageSeconds: number };
+  readonly keepFailed: { readonly count: number; readonly ageSeconds: number };
+  readonly lockDurationMs: number;
+  readonly stalledIntervalMs: number;
+  readonly maxStalledCount: number;
+  /** How often the queue's job counts are sampled into the gauge (0: never). */
+  readonly queueSampleIntervalMs: number;
 }

@@ -1,5 +1,16 @@
 import { Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 
 export const ROLES = ['all', 'api', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
@@ -18,6 +29,11 @@ const toBool = ({ value }: { value: unknown }) => {
 };
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+// ---- Sign-in pre-cache (issue 5) ----
+const HTTP_URL = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
+const FEATURE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+const FACILITY_RANGES = /^\s*\[\s*(\[\s*\d+\s*,\s*\d+\s*\]\s*(,\s*\[\s*\d+\s*,\s*\d+\s*\]\s*)*)?\]\s*$/;
 
 /**
  * The raw environment, one property per variable, validated once at start-up.
@@ -82,4 +98,60 @@ export class Environment {
 
   @Transform(emptyToUndefined) @IsOptional() @MinLength(16) ADMIN_API_TOKEN?: string;
   @Transform(emptyToUndefined) @IsOptional() @MinLength(16) INTERNAL_API_TOKEN?: string;
+
+  // ---- Sign-in pre-cache (issue 5): UHD upstream, sessions, feature flags, precache queue ----
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(HTTP_URL, { message: 'must be an http:// or https:// URL' })
+  UHD_HOST?: string;
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(HTTP_URL, { message: 'must be an http:// or https:// URL' })
+  UHD_SECURITY_HOST?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(256) UHD_APP_ID?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(4096) UHD_APP_TOKEN?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(256) UHD_SUBJECT?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(256) UHD_USER_TYPE?: string;
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MaxLength(4096) UHD_API_KEY?: string;
+  @Transform(toInt) @IsInt() @Min(100) @Max(300_000) UHD_TIMEOUT_MS = 15_000;
+  @Transform(toInt) @IsInt() @Min(30) @Max(86_400) UHD_TOKEN_TTL_SECONDS = 900;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10_000) UHD_MAX_CONNECTIONS = 512;
+  @Transform(toInt) @IsInt() @Min(60) @Max(86_400) UHD_CACHE_TTL_SECONDS = 1_200;
+  @Transform(toInt) @IsInt() @Min(1) @Max(99) UHD_BREAKER_FAILURE_PERCENT = 50;
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000) UHD_BREAKER_MIN_REQUESTS = 20;
+  @Transform(toInt) @IsInt() @Min(1_000) @Max(600_000) UHD_BREAKER_WINDOW_MS = 10_000;
+  @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) UHD_BREAKER_HALF_OPEN_AFTER_MS = 30_000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(65535) UHD_SIMULATOR_PORT = 0;
+
+  @Transform(toInt) @IsInt() @Min(60) @Max(86_400) SESSION_TTL_SECONDS = 1_800;
+
+  @Matches(/^[A-Za-z0-9_.:{}-]{0,64}$/, { message: 'must be 0-64 characters of [A-Za-z0-9_.:{}-]' })
+  FLIPPER_REDIS_KEY_PREFIX = '';
+  @Transform(toInt) @IsInt() @Min(0) @Max(5_000) FLIPPER_CACHE_TTL_MS = 5_000;
+
+  @Matches(FEATURE_NAME, { message: 'must be 1-128 characters of [A-Za-z0-9_.:-]' })
+  PRECACHE_FEATURE_FLAG = 'mhv_accelerated_delivery_labs';
+  @Matches(/^[A-Za-z0-9_-]+(,[A-Za-z0-9_-]+)*$/, { message: 'must be comma-separated client ids' })
+  PRECACHE_WEB_CLIENT_IDS = 'vaweb,mhv,myvahealth,ebenefits';
+  @Matches(FACILITY_RANGES, {
+    message: 'must be a JSON list of [from, to] pairs, e.g. [[358,718],[983,984]]',
+  })
+  MHV_FACILITY_RANGES = '[[358,718],[720,758],[983,984],[999,999]]';
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9]+(,[A-Za-z0-9]+)*$/, { message: 'must be comma-separated facility ids' })
+  MHV_FACILITY_SPECIFIC_IDS?: string;
+  @Transform(toInt) @IsInt() @Min(1) @Max(86_400) PRECACHE_DEDUP_SECONDS = 300;
+  @Transform(toInt) @IsInt() @Min(1) @Max(1_000) PRECACHE_CONCURRENCY = 50;
+  @Transform(toInt) @IsInt() @Min(1) @Max(100_000) PRECACHE_MAX_JOBS_PER_SECOND = 50;
+  @Transform(toInt) @IsInt() @Min(1) @Max(10) PRECACHE_ATTEMPTS = 3;
+  @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) PRECACHE_BACKOFF_MS = 10_000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000) PRECACHE_KEEP_COMPLETED = 1_000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(2_592_000) PRECACHE_KEEP_COMPLETED_SECONDS = 3_600;
+  @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000) PRECACHE_KEEP_FAILED = 10_000;
+  @Transform(toInt) @IsInt() @Min(1) @Max(2_592_000) PRECACHE_KEEP_FAILED_SECONDS = 604_800;
+  @Transform(toInt) @IsInt() @Min(500) @Max(600_000) PRECACHE_LOCK_DURATION_MS = 30_000;
+  @Transform(toInt) @IsInt() @Min(100) @Max(600_000) PRECACHE_STALLED_INTERVAL_MS = 30_000;
+  @Transform(toInt) @IsInt() @Min(0) @Max(100) PRECACHE_MAX_STALLED_COUNT = 1;
+  @Transform(toInt) @IsInt() @Min(0) @Max(600_000) PRECACHE_QUEUE_SAMPLE_INTERVAL_MS = 5_000;
 }

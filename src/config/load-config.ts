@@ -40,6 +40,12 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
     if (!env.ADMIN_API_TOKEN) problems.push('ADMIN_API_TOKEN: required when NODE_ENV=production');
     if (!env.INTERNAL_API_TOKEN) problems.push('INTERNAL_API_TOKEN: required when NODE_ENV=production');
   }
+  // ---- Sign-in pre-cache (issue 5) ----
+  if (production) {
+    for (const name of ['UHD_HOST', 'UHD_APP_ID', 'UHD_APP_TOKEN', 'UHD_API_KEY'] as const)
+      if (!env[name]) problems.push(`${name}: required when NODE_ENV=production`);
+  }
+  const facilityRanges = parseFacilityRanges(env.MHV_FACILITY_RANGES, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dialect = env.DATABASE_URL.startsWith('mysql://') ? 'mysql' : 'sqlite';
@@ -92,5 +98,67 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
       blockMs: env.REPLICATOR_BLOCK_MS,
     },
     auth: { adminApiToken: env.ADMIN_API_TOKEN, internalApiToken: env.INTERNAL_API_TOKEN },
+    // ---- Sign-in pre-cache (issue 5) ----
+    uhd: {
+      host: stripTrailingSlash(env.UHD_HOST),
+      securityHost: stripTrailingSlash(env.UHD_SECURITY_HOST ?? env.UHD_HOST),
+      appId: env.UHD_APP_ID ?? '',
+      appToken: env.UHD_APP_TOKEN ?? '',
+      subject: env.UHD_SUBJECT ?? '',
+      userType: env.UHD_USER_TYPE ?? '',
+      apiKey: env.UHD_API_KEY ?? '',
+      timeoutMs: env.UHD_TIMEOUT_MS,
+      tokenTtlSeconds: env.UHD_TOKEN_TTL_SECONDS,
+      maxConnections: env.UHD_MAX_CONNECTIONS,
+      cacheTtlSeconds: env.UHD_CACHE_TTL_SECONDS,
+      simulatorPort: env.UHD_SIMULATOR_PORT,
+      breaker: {
+        failureRate: env.UHD_BREAKER_FAILURE_PERCENT / 100,
+        minRequests: env.UHD_BREAKER_MIN_REQUESTS,
+        windowMs: env.UHD_BREAKER_WINDOW_MS,
+        halfOpenAfterMs: env.UHD_BREAKER_HALF_OPEN_AFTER_MS,
+      },
+    },
+    login: { sessionTtlSeconds: env.SESSION_TTL_SECONDS },
+    featureFlags: { redisKeyPrefix: env.FLIPPER_REDIS_KEY_PREFIX, cacheTtlMs: env.FLIPPER_CACHE_TTL_MS },
+    precache: {
+      featureFlag: env.PRECACHE_FEATURE_FLAG,
+      webClientIds: env.PRECACHE_WEB_CLIENT_IDS.split(','),
+      facilityRanges,
+      facilitySpecificIds: env.MHV_FACILITY_SPECIFIC_IDS?.split(',') ?? [],
+      dedupSeconds: env.PRECACHE_DEDUP_SECONDS,
+      concurrency: env.PRECACHE_CONCURRENCY,
+      maxJobsPerSecond: env.PRECACHE_MAX_JOBS_PER_SECOND,
+      attempts: env.PRECACHE_ATTEMPTS,
+      backoffMs: env.PRECACHE_BACKOFF_MS,
+      keepCompleted: { count: env.PRECACHE_KEEP_COMPLETED, ageSeconds: env.PRECACHE_KEEP_COMPLETED_SECONDS },
+      keepFailed: { count: env.PRECACHE_KEEP_FAILED, ageSeconds: env.PRECACHE_KEEP_FAILED_SECONDS },
+      lockDurationMs: env.PRECACHE_LOCK_DURATION_MS,
+      stalledIntervalMs: env.PRECACHE_STALLED_INTERVAL_MS,
+      maxStalledCount: env.PRECACHE_MAX_STALLED_COUNT,
+      queueSampleIntervalMs: env.PRECACHE_QUEUE_SAMPLE_INTERVAL_MS,
+    },
   };
+}
+
+// ---- Sign-in pre-cache (issue 5) ----
+
+function stripTrailingSlash(url: string | undefined): string | undefined {
+  return url?.replace(/\/+$/, '');
+}
+
+/** `[[358,718],[983,984]]` as inclusive ranges; a reversed pair is a problem, not a silent no-match. */
+function parseFacilityRanges(raw: string, problems: string[]): Array<[number, number]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    return []; // the format check has already named the variable
+  }
+  if (!Array.isArray(parsed)) return [];
+  const ranges = parsed as Array<[number, number]>;
+  for (const [from, to] of ranges)
+    if (from > to)
+      problems.push(`MHV_FACILITY_RANGES=${JSON.stringify(raw)}: range [${from},${to}] is reversed`);
+  return ranges;
 }

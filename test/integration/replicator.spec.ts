@@ -136,7 +136,8 @@ describe('replicator sync events', () => {
     await channelName(first.client, 'ec-0014'); // cached in Redis
     const { stream } = first.app.config.replicator;
     clients.splice(clients.indexOf(first.client), 1)[0].close();
-    await apps.splice(apps.indexOf(first.app), 1)[0].close();
+    // Stop the instance but keep its Redis state (TestApp.close would also clean its keys up).
+    await apps.splice(apps.indexOf(first.app), 1)[0].app.close();
 
     await rename('ec-0014', 'Renamed while down');
     await redis.xadd(

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { INestApplication } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import { startApp } from '../../src/bootstrap/create-app.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { queueKeyPrefix } from '../../src/infrastructure/queue/queue-keys.js';
 import { freePort } from './ports.js';
 
 export interface TestApp {
@@ -52,6 +54,30 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     httpUrl: `http://127.0.0.1:${port}`,
     grpcAddress: `127.0.0.1:${grpcPort}`,
     logs,
-    close: () => app.close(),
+    close: async () => {
+      await app.close();
+      await deleteKeys(config.redis.url, [
+        `${config.redis.keyPrefix}*`,
+        `${queueKeyPrefix(config.redis.keyPrefix)}*`,
+      ]);
+    },
   };
+}
+
+/** Removes what a test app left in Redis under its own prefixes (sessions, queue keys, caches). */
+export async function deleteKeys(redisUrl: string, patterns: string[]): Promise<void> {
+  const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for (const pattern of patterns) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+    }
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -33,13 +33,20 @@ export class BearerTokenGuard implements CanActivate {
     ]);
     const expected =
       audience === 'admin' ? this.config.auth.adminApiToken : this.config.auth.internalApiToken;
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization;
-    const presented = typeof header === 'string' ? /^Bearer ([^\s]+)$/.exec(header)?.[1] : undefined;
-    if (!presented) throw new Unauthenticated('authorization: a Bearer token is required');
-    if (!expected || !constantTimeEqual(presented, expected))
-      throw new Unauthenticated('authorization: invalid token');
+    checkBearerToken(context.switchToHttp().getRequest<Request>().headers.authorization, expected);
     return true;
   }
+}
+
+/**
+ * Throws Unauthenticated unless `header` is `Bearer <expected>`; shared by the guard and by
+ * Express-mounted routers outside Nest's routing (the queue dashboard).
+ */
+export function checkBearerToken(header: unknown, expected: string | undefined): void {
+  const presented = typeof header === 'string' ? /^Bearer ([^\s]+)$/.exec(header)?.[1] : undefined;
+  if (!presented) throw new Unauthenticated('authorization: a Bearer token is required');
+  if (!expected || !constantTimeEqual(presented, expected))
+    throw new Unauthenticated('authorization: invalid token');
 }
 
 function constantTimeEqual(a: string, b: string): boolean {

@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { Database } from '../../infrastructure/database/database.js';
+import { Queues } from '../../infrastructure/queue/queues.js';
 import { RedisConnections } from '../../infrastructure/redis/redis-connections.js';
 import type { ReadinessCheck } from './readiness-check.js';
 
@@ -28,5 +29,18 @@ export const redisReadiness: Provider = {
       await redis.ping(config.health.checkTimeoutMs);
       return undefined;
     },
+  }),
+};
+
+// ---- Sign-in pre-cache (issue 5) ----
+export const QUEUE_READINESS = Symbol('QUEUE_READINESS');
+
+/** The queues answer through their own connections and this process's workers are running. */
+export const queueReadiness: Provider = {
+  provide: QUEUE_READINESS,
+  inject: [Queues, AppConfig],
+  useFactory: (queues: Queues, config: AppConfig): ReadinessCheck => ({
+    name: 'queue',
+    check: () => queues.check(config.health.checkTimeoutMs),
   }),
 };

@@ -3,6 +3,8 @@ import { TerminusModule } from '@nestjs/terminus';
 import {
   DATABASE_READINESS,
   databaseReadiness,
+  QUEUE_READINESS,
+  queueReadiness,
   REDIS_READINESS,
   redisReadiness,
 } from './dependency-checks.js';
@@ -11,12 +13,17 @@ import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check.js';
 
 /**
  * /health/live and /health/ready. Readiness is composed from one check per dependency the
- * process's role uses: the worker role has no database, so it does not wait for one.
+ * process's role uses: the worker role has no database, so it does not wait for one; the queue
+ * check covers the queues this process produces to and the workers it runs.
  */
 @Module({})
 export class HealthModule {
-  static forRoot(options: { database: boolean }): DynamicModule {
-    const checks = [...(options.database ? [DATABASE_READINESS] : []), REDIS_READINESS];
+  static forRoot(options: { database: boolean; queue?: boolean }): DynamicModule {
+    const checks = [
+      ...(options.database ? [DATABASE_READINESS] : []),
+      REDIS_READINESS,
+      ...(options.queue ? [QUEUE_READINESS] : []),
+    ];
     return {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
@@ -24,6 +31,7 @@ export class HealthModule {
       providers: [
         ...(options.database ? [databaseReadiness] : []),
         redisReadiness,
+        ...(options.queue ? [queueReadiness] : []),
         {
           provide: READINESS_CHECKS,
           inject: checks,

@@ -29,7 +29,25 @@ export const MetricNames = {
   replicatorInvalidationLagSeconds: 'replicator_invalidation_lag_seconds',
   replicatorStreamPending: 'replicator_stream_pending_entries',
   replicatorDeadLetterEntries: 'replicator_dead_letter_entries',
+
+  // Sign-in pre-cache (src/login, src/precache, src/uhd, src/health-records).
+  precacheJobsEnqueuedTotal: 'precache_jobs_enqueued_total',
+  precacheJobsEnqueueFailedTotal: 'precache_jobs_enqueue_failed_total',
+  precacheJobsSkippedTotal: 'precache_jobs_skipped_total',
+  precacheJobsDeduplicatedTotal: 'precache_jobs_deduplicated_total',
+  precacheJobsTotal: 'precache_jobs_total',
+  precacheJobDurationSeconds: 'precache_job_duration_seconds',
+  precacheResourceRequestsTotal: 'precache_resource_requests_total',
+  precacheResourceDurationSeconds: 'precache_resource_duration_seconds',
+  precacheQueueJobs: 'precache_queue_jobs',
+  healthRecordRequestDurationSeconds: 'health_record_request_duration_seconds',
+  uhdCircuitBreakerOpen: 'uhd_circuit_breaker_open',
+  uhdCircuitBreakerTransitionsTotal: 'uhd_circuit_breaker_transitions_total',
+  uhdTokenRequestsTotal: 'uhd_token_requests_total',
 } as const;
+
+/** Upstream calls: a cache hit is ~50 ms, a miss seconds, the bound 15 s. */
+export const UPSTREAM_BUCKETS_SECONDS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 8, 13, 20, 30, 60];
 
 export const LATENCY_BUCKETS_SECONDS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,

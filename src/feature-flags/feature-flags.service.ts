@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '../config/app-config.js';
+import { DependencyUnavailable } from '../platform/errors/domain-errors.js';
+import { type FlipperGates, gatesFromHash, isOpenFor } from './flipper-gates.js';
+import { FlipperStore } from './flipper-store.js';
+
+interface CachedGates {
+  readonly gates: FlipperGates;
+  readonly expiresAt: number;
+}
+
+/**
+ * Flag checks for the hot path: a feature's gates are read from Redis at most once per
+ * FLIPPER_CACHE_TTL_MS (5 s at most) per process, and concurrent checks share one read. A
+ * change made anywhere is seen everywhere within that time.
+ */
+@Injectable()
+export class FeatureFlags {
+  private readonly cache = new Map<string, CachedGates>();
+  private readonly reads = new Map<string, Promise<FlipperGates>>();
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly store: FlipperStore,
+    config: AppConfig,
+  ) {
+    this.ttlMs = config.featureFlags.cacheTtlMs;
+  }
+
+  /**
+   * Flipper's `enabled?(feature, actor)`. Throws DependencyUnavailable when the gates cannot be
+   * read; the caller decides what an unknown flag means for it.
+   */
+  async isEnabled(feature: string, flipperId: string | undefined): Promise<boolean> {
+    return isOpenFor(feature, await this.gates(feature), flipperId);
+  }
+
+  async gates(feature: string): Promise<FlipperGates> {
+    const cached = this.cache.get(feature);
+    if (cached && Date.now() < cached.expiresAt) return cached.gates;
+    let read = this.reads.get(feature);
+    if (!read) {
+      read = this.read(feature).finally(() => this.reads.delete(feature));
+      this.reads.set(feature, read);
+    }
+    return read;
+  }
+
+  /** Drops this process's copy after a change made here, so it takes effect at once locally. */
+  forget(feature: string) {
+    this.cache.delete(feature);
+  }
+
+  private async read(feature: string): Promise<FlipperGates> {
+    let hash: Record<string, string>;
+    try {
+      hash = await this.store.hash(feature);
+    } catch (error) {
+      throw new DependencyUnavailable('feature flag store', { cause: error });
+    }
+    const gates = gatesFromHash(hash);
+    if (this.ttlMs > 0) this.cache.set(feature, { gates, expiresAt: Date.now() + this.ttlMs });
+    return gates;
+  }
+}
