@@ -11,6 +11,8 @@ export interface RedisClientOptions {
    * while Redis is down instead of waiting for it. Off for blocking or subscriber connections.
    */
   failFast: boolean;
+  /** Overrides REDIS_COMMAND_TIMEOUT_MS for a fail-fast connection whose callers can wait longer. */
+  commandTimeoutMs?: number;
 }
 
 /**
@@ -25,7 +27,11 @@ export function createRedisClient(settings: AppConfig['redis'], options: RedisCl
     // Keep trying to reconnect, never faster than every 50 ms and never slower than every 2 s.
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
     ...(options.failFast
-      ? { enableOfflineQueue: false, commandTimeout: settings.commandTimeoutMs, maxRetriesPerRequest: 1 }
+      ? {
+          enableOfflineQueue: false,
+          commandTimeout: options.commandTimeoutMs ?? settings.commandTimeoutMs,
+          maxRetriesPerRequest: 1,
+        }
       : {}),
   };
 
@@ -39,7 +45,7 @@ export function createRedisClient(settings: AppConfig['redis'], options: RedisCl
         username: url.username ? decodeURIComponent(url.username) : undefined,
         password: url.password ? decodeURIComponent(url.password) : undefined,
       },
-      ...(options.failFast ? { commandTimeout: settings.commandTimeoutMs } : {}),
+      ...(options.failFast ? { commandTimeout: options.commandTimeoutMs ?? settings.commandTimeoutMs } : {}),
     };
     return new Cluster([...settings.clusterNodes], clusterOptions);
   }

@@ -20,8 +20,8 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** A named connection of its own (subscribers and blocking reads must not share one). */
-  dedicated(name: string, failFast = false): RedisClient {
-    return this.open({ name, failFast });
+  dedicated(name: string, failFast = false, commandTimeoutMs?: number): RedisClient {
+    return this.open({ name, failFast, commandTimeoutMs });
   }
 
   /** Key prefix that keeps this service's keys apart from other tenants of the same Redis. */
