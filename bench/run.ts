@@ -1,5 +1,7 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { renderReport, reportCharts } from './lib/html-report.js';
 import { describeMachine } from './lib/machine.js';
 import { writeSection } from './lib/report.js';
 import { precacheScenario } from './scenarios/precache.js';
@@ -8,8 +10,8 @@ import { rulesCacheScenario } from './scenarios/rules-cache.js';
 import { rulesReadScenario } from './scenarios/rules-read.js';
 
 /**
- * `npm run bench [-- --only id,id]`: runs the scenarios, prints each section, and rewrites
- * those sections of BENCHMARKS.md.
+ * `npm run bench [-- --only id,id]`: runs the scenarios, prints each section, rewrites those
+ * sections of BENCHMARKS.md, and renders BENCHMARKS.html (the same text with charts).
  */
 const SCENARIOS: Record<string, () => Promise<string>> = {
   'rules-read': rulesReadScenario,
@@ -19,6 +21,7 @@ const SCENARIOS: Record<string, () => Promise<string>> = {
 };
 
 const REPORT = join(import.meta.dirname, '../../BENCHMARKS.md');
+const HTML_REPORT = join(import.meta.dirname, '../../BENCHMARKS.html');
 
 async function main() {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -45,6 +48,8 @@ async function main() {
     );
     console.log(`${section}\n`);
   }
+  writeFileSync(HTML_REPORT, renderReport(readFileSync(REPORT, 'utf8'), reportCharts()));
+  console.log(`wrote ${REPORT} and ${HTML_REPORT}`);
 }
 
 main().catch((error) => {

@@ -8,6 +8,7 @@ import { deleteByPrefix, watchRedisMemory } from '../lib/redis-memory.js';
 import { table } from '../lib/report.js';
 import { type ServiceProcess, startService } from '../lib/service-process.js';
 import { median, ms, percentile, rate, summarize } from '../lib/stats.js';
+import { saveChartData } from '../lib/timelines.js';
 import { type SimulatorProcess, startSimulatorProcess } from '../lib/uhd-simulator-process.js';
 
 const ADMIN = 'bench-admin-token-0123456789';
@@ -249,6 +250,7 @@ export async function coldVsWarmedReads(simulator: SimulatorProcess) {
       resource: 'labs',
       concurrency: 10,
     });
+    saveChartData('health-record-reads', { cold: result.cold, warm: result.warm });
     return {
       warm: summarize(result.warm, 0, 1),
       cold: summarize(result.cold, 0, 1),

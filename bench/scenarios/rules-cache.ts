@@ -11,7 +11,7 @@ import { RawRulesClient, waitForGrpc } from '../lib/raw-grpc.js';
 import { table } from '../lib/report.js';
 import { spawnNode, startService } from '../lib/service-process.js';
 import { type LatencySummary, median, ms, percentile, rate, summarize } from '../lib/stats.js';
-import { saveTimeline } from '../lib/timelines.js';
+import { saveChartData, saveTimeline } from '../lib/timelines.js';
 import { zipfSimulationReport } from './rules-cache-zipf.js';
 
 interface LoadResult {
@@ -227,6 +227,7 @@ async function coldBurst(databaseUrl: string): Promise<string> {
     await ours.stop();
     await peer.stop();
   }
+  saveChartData('cold-burst', { ours: loads.ours, peer: loads['stock CacheInterceptor'] });
   return [
     '### Cold burst: 500 concurrent requests for one uncached 3,351-contract channel',
     '',
