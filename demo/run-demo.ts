@@ -16,6 +16,7 @@ import { MetricNames as M } from '../src/platform/metrics/metric-names.js';
 import { customerConfigurationDefinition } from '../src/rules/rules.proto.js';
 import { UHD_RESOURCES } from '../src/uhd/uhd-resources.js';
 import { freePort } from '../test/support/ports.js';
+import { deleteKeys } from '../test/support/test-app.js';
 
 /**
  * `npm run demo`: the whole service doing its job in under two minutes on embedded defaults
@@ -428,7 +429,7 @@ async function main() {
     );
   } finally {
     await Promise.all(services.map((s) => s.stop()));
-    if (redisUp) await deleteDemoKeys(prefix);
+    if (redisUp) await deleteKeys(REDIS_URL, [`${prefix}*`, `${queueKeyPrefix(prefix)}*`]);
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${sqliteFile}${suffix}`, { force: true });
     summary.seconds = Math.round((Date.now() - started) / 1000);
     say(`\nDone in ${summary.seconds} s; everything the demo started is stopped and its keys are removed.`);
@@ -448,22 +449,6 @@ async function startServiceDegraded(env: Record<string, string>): Promise<Servic
     90_000,
   );
   return { httpUrl, grpcAddress: `127.0.0.1:${env.GRPC_PORT}`, child, logs, stop };
-}
-
-async function deleteDemoKeys(prefix: string) {
-  const redis = new Redis(REDIS_URL);
-  try {
-    for (const pattern of [`${prefix}*`, `${queueKeyPrefix(prefix)}*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1_000);
-        cursor = next;
-        if (keys.length) await redis.unlink(...keys);
-      } while (cursor !== '0');
-    }
-  } finally {
-    redis.disconnect();
-  }
 }
 
 main().catch((error: unknown) => {
