@@ -1,4 +1,5 @@
-import { status } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, status } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { Database } from '../../src/infrastructure/database/database.js';
 import { SEEDED_CHANNELS, SEEDED_SIZES } from '../../src/infrastructure/database/seed/replica-generator.js';
 import { seedReplica } from '../../src/infrastructure/database/seed/seed-replica.js';
@@ -14,6 +15,11 @@ import { createTestDatabase, globalStatus } from '../support/mariadb.js';
 import { freePort } from '../support/ports.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+
+type ReflectionClient = {
+  ServerReflectionInfo(): NodeJS.ReadWriteStream & { write(message: object): boolean };
+  close(): void;
+};
 
 /** The service booted for real on MariaDB (through a proxy the test can cut), spoken to as a client would. */
 describe('rules service (end to end)', () => {
@@ -100,6 +106,33 @@ describe('rules service (end to end)', () => {
         `${CUSTOMER_CONFIGURATION_PACKAGE}.${CUSTOMER_CONFIGURATION_SERVICE}`,
       ),
     ).toBe('SERVING');
+  });
+
+  it('lists its services through server reflection, as grpcurl would ask', async () => {
+    const definition = loadSync(
+      require.resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto'),
+      {
+        keepCase: true,
+      },
+    );
+    const pkg = loadPackageDefinition(definition) as unknown as {
+      grpc: { reflection: { v1: { ServerReflection: new (a: string, c: unknown) => ReflectionClient } } };
+    };
+    const reflection = new pkg.grpc.reflection.v1.ServerReflection(
+      sut.grpcAddress,
+      credentials.createInsecure(),
+    );
+    const services = await new Promise<string[]>((resolve, reject) => {
+      const stream = reflection.ServerReflectionInfo();
+      stream.on('data', (reply: { list_services_response?: { service: Array<{ name: string }> } }) => {
+        resolve((reply.list_services_response?.service ?? []).map((s) => s.name));
+        stream.end();
+      });
+      stream.on('error', reject);
+      stream.write({ list_services: '' });
+    });
+    reflection.close();
+    expect(services).toContain(`${CUSTOMER_CONFIGURATION_PACKAGE}.${CUSTOMER_CONFIGURATION_SERVICE}`);
   });
 
   it('shows the gRPC server histogram, labelled by service, method and code, on /metrics', async () => {
