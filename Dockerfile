@@ -8,6 +8,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ./
 COPY src ./src
 COPY bench ./bench
+COPY demo ./demo
 COPY test/support ./test/support
 COPY proto ./proto
 RUN npx nest build && npm prune --omit=dev
