@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine } from '../bench/lib/machine.js';
 import { writeSection } from '../bench/lib/report.js';
+import { logAudit } from './lib/log-audit.js';
 import { resilienceTable } from './lib/report.js';
 import { Findings, type Profile, type ProfileName, type Scenario } from './lib/scenario.js';
 import { ROOT } from './lib/stack.js';
@@ -41,7 +42,7 @@ async function main() {
   console.log(`resilience: profile ${profile.name}, seed ${profile.seed}, ${machine}`);
 
   const results: Array<{ scenario: Scenario; findings: Findings; seconds: number }> = [];
-  for (const scenario of selected) {
+  for (const scenario of [...selected, logAudit]) {
     const findings = new Findings();
     const started = Date.now();
     const log = (line: string) => process.stderr.write(`  ${scenario.id}: ${line}\n`);

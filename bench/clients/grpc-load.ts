@@ -5,7 +5,8 @@ import { RawRulesClient } from '../lib/raw-grpc.js';
 /**
  * A gRPC load client in its own process. Closed loop: `concurrency` callers each send the next
  * request as soon as the last is answered, for `seconds` (or one `burst` of N concurrent
- * requests). Channels are taken round-robin, or Zipf-distributed with `--zipf s`. Prints, as
+ * requests), or open loop at `rate` requests a second (latency unaffected by how fast answers come
+ * back). Channels are taken round-robin, or Zipf-distributed with `--zipf s`. Prints, as
  * JSON, every request's start offset and latency (ms) and every error's code and offset.
  */
 const { values } = parseArgs({
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '0' },
     burst: { type: 'string', default: '0' },
+    rate: { type: 'string', default: '0' },
     zipf: { type: 'string', default: '0' },
     deadlineMs: { type: 'string', default: '5000' },
   },
@@ -77,8 +79,20 @@ async function main() {
   };
 
   const burst = Number(values.burst);
+  const rate = Number(values.rate);
   if (burst > 0) {
     await Promise.all(Array.from({ length: burst }, one));
+  } else if (rate > 0) {
+    const interval = 1000 / rate;
+    const started = performance.now();
+    const end = Number(values.seconds) * 1000;
+    const inFlight: Promise<void>[] = [];
+    for (let i = 0; i * interval < end; i++) {
+      const wait = started + i * interval - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      inFlight.push(one());
+    }
+    await Promise.all(inFlight);
   } else {
     const end = Date.now() + Number(values.seconds) * 1000;
     await Promise.all(

@@ -1,9 +1,120 @@
+import { runClient } from '../../bench/lib/child-json.js';
+import { sampleSum } from '../../bench/lib/prometheus.js';
+import { ms, summarize } from '../../bench/lib/stats.js';
 import type { Scenario } from '../lib/scenario.js';
+import { type Instance, Stack, sleep } from '../lib/stack.js';
 
+interface GrpcLoadResult {
+  latencies: number[];
+  startsMs: number[];
+  errors: Record<string, number>;
+  seconds: number;
+}
+
+interface Sample {
+  atSeconds: number;
+  rssBytes: number;
+  lagP99Seconds: number;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * Steady open-loop gRPC load on both api instances (5 minutes in the full profile), with the
+ * cache TTL short enough that entries expire and refresh throughout. RSS and event-loop lag
+ * are sampled from each instance's /metrics; the first samples after warm-up are the baseline.
+ */
 export const soak: Scenario = {
   id: 'soak',
   title: 'Soak at steady gRPC load',
-  async run() {
-    throw new Error('scenario soak is not written yet');
+  async run({ profile, logDir, findings, log }) {
+    const seconds = profile.name === 'full' ? 300 : 45;
+    const warmupSeconds = profile.name === 'full' ? 30 : 10;
+    const ratePerInstance = 100;
+    const stack = await Stack.start({
+      label: 'soak',
+      channels: 60,
+      logDir,
+      env: { RULES_CACHE_TTL_SECONDS: '20' },
+    });
+    try {
+      const channels = Array.from({ length: 60 }, (_, i) => `ec-${String(i + 1).padStart(4, '0')}`).join(',');
+      const samples = new Map<Instance, Sample[]>(stack.apis.map((api) => [api, []]));
+      let sampling = true;
+      const sampler = (async () => {
+        const origin = performance.now();
+        while (sampling) {
+          for (const api of stack.apis) {
+            const page = await api.metrics().catch(() => '');
+            if (!page) continue;
+            samples.get(api)!.push({
+              atSeconds: (performance.now() - origin) / 1000,
+              rssBytes: sampleSum(page, 'process_resident_memory_bytes'),
+              lagP99Seconds: sampleSum(page, 'nodejs_eventloop_lag_p99_seconds'),
+            });
+          }
+          await sleep(2_000);
+        }
+      })();
+
+      log(`${seconds + warmupSeconds} s at ${ratePerInstance} RPC/s on each api instance ...`);
+      const results = await Promise.all(
+        stack.apis.flatMap((api) =>
+          ['GetCoverageRules', 'GetPopulationMembershipRules'].map((method) =>
+            runClient<GrpcLoadResult>('grpc-load', {
+              address: api.grpcAddress,
+              method,
+              channels,
+              rate: ratePerInstance / 2,
+              seconds: seconds + warmupSeconds,
+            }),
+          ),
+        ),
+      );
+      sampling = false;
+      await sampler;
+
+      const errors = results.reduce((n, r) => n + Object.values(r.errors).reduce((a, b) => a + b, 0), 0);
+      const latency = summarize(
+        results.flatMap((r) => r.latencies.filter((_, i) => r.startsMs[i] >= warmupSeconds * 1000)),
+        errors,
+        seconds + warmupSeconds,
+      );
+      findings.check('no failed RPC', errors === 0, `${latency.count} answered, ${errors} failed`);
+
+      for (const [api, series] of samples) {
+        const settled = series.filter((s) => s.atSeconds >= warmupSeconds);
+        const window = Math.max(3, Math.floor(settled.length / 5));
+        const first = settled.slice(0, window);
+        const last = settled.slice(-window);
+        const rssBefore = median(first.map((s) => s.rssBytes));
+        const rssAfter = median(last.map((s) => s.rssBytes));
+        const growth = rssAfter / rssBefore - 1;
+        findings.check(
+          `${api.name}: RSS growth under 10%`,
+          growth < 0.1,
+          `${(rssBefore / 2 ** 20).toFixed(1)} → ${(rssAfter / 2 ** 20).toFixed(1)} MiB (${(growth * 100).toFixed(1)}%)`,
+        );
+        // Lag is noisy on a shared 2-core machine: compare medians of the first and last fifth,
+        // and call it a rise only past 50% and 5 ms (a leak or a growing backlog is far more).
+        const lagBefore = median(first.map((s) => s.lagP99Seconds)) * 1000;
+        const lagAfter = median(last.map((s) => s.lagP99Seconds)) * 1000;
+        findings.check(
+          `${api.name}: no rise in event-loop lag (p99)`,
+          lagAfter <= Math.max(lagBefore * 1.5, lagBefore + 5),
+          `median p99 ${ms(lagBefore)} → ${ms(lagAfter)} ms over ${settled.length} samples`,
+        );
+      }
+      findings.figure(
+        'duration',
+        `${seconds} s measured after ${warmupSeconds} s warm-up, ${ratePerInstance * 2} RPC/s in all`,
+      );
+      findings.figure(
+        'RPC latency (ms)',
+        `p50 ${ms(latency.p50)}, p99 ${ms(latency.p99)}, max ${ms(latency.max)}, ${Math.round(latency.perSecond)}/s`,
+      );
+    } finally {
+      await stack.stop();
+    }
   },
 };

@@ -42,6 +42,20 @@ const CONDITIONS = [
 const ALLERGIES = ['Penicillin', 'Peanut', 'Latex', 'Sulfonamide'];
 const NOTES = ['Primary care progress note', 'Discharge summary', 'Telephone encounter note'];
 
+/** Text that only a record's content carries: a log line holding any of it leaked health data. */
+export const RECORD_CONTENT_MARKERS: readonly string[] = [
+  ...LABS,
+  ...MEDICATIONS,
+  ...VITALS.map(([name]) => name),
+  ...CONDITIONS,
+  ...ALLERGIES,
+  ...NOTES,
+  'DiagnosticReport',
+  'MedicationRequest',
+  'AllergyIntolerance',
+  'DocumentReference',
+];
+
 function record(
   resource: UhdResource,
   random: () => number,
