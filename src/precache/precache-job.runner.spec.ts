@@ -11,6 +11,7 @@ import { uhdEndDate } from '../uhd/uhd-request.js';
 import type { UhdResource } from '../uhd/uhd-resources.js';
 import type { PrecacheJobData } from './precache-job.js';
 import { PrecacheJobRunner, RetryFailedResources } from './precache-job.runner.js';
+import type { UpstreamPacer } from './upstream-pacer.js';
 import type { WarmedResources } from './warmed-resources.js';
 
 const USER: UserSnapshot = {
@@ -35,8 +36,11 @@ class FakeUhd {
   }
 }
 
-function build(options: { user?: UserSnapshot | undefined; flag?: boolean } = {}) {
+function build(
+  options: { user?: UserSnapshot | undefined; flag?: boolean; pacer?: () => Promise<void> } = {},
+) {
   const uhd = new FakeUhd();
+  const pacer = { turn: jest.fn(options.pacer ?? (async () => undefined)) };
   const metrics = {
     jobSkipped: jest.fn(),
     jobAttemptEnded: jest.fn(),
@@ -51,8 +55,9 @@ function build(options: { user?: UserSnapshot | undefined; flag?: boolean } = {}
     warmed as unknown as WarmedResources,
     metrics as unknown as PrecacheMetrics,
     { precache: { featureFlag: 'f' }, uhd: { timeoutMs: 1_000 } } as unknown as AppConfig,
+    pacer as unknown as UpstreamPacer,
   );
-  return { sut, uhd, metrics, warmed };
+  return { sut, uhd, metrics, warmed, pacer };
 }
 
 function job(data: Partial<PrecacheJobData> = {}, attempt = 1, maxAttempts = 3) {
@@ -127,6 +132,39 @@ describe(PrecacheJobRunner.name, () => {
       expect(uhd.started).toEqual([]);
       expect(metrics.jobSkipped).not.toHaveBeenCalled();
       expect(metrics.jobAttemptEnded).toHaveBeenCalledWith('partial', expect.any(Number));
+    });
+
+    it('waits its turn at the upstream pacer before each request', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const { sut, uhd, pacer } = build({ pacer: () => gate });
+      const context = job();
+
+      const running = sut.run(context);
+      await new Promise((r) => setImmediate(r));
+      expect(pacer.turn).toHaveBeenCalledTimes(6);
+      expect(pacer.turn).toHaveBeenCalledWith(context.signal);
+      expect(uhd.started).toEqual([]);
+
+      release();
+      expect((await running).outcome).toBe('completed');
+      expect(uhd.started).toHaveLength(6);
+    });
+
+    it('ends the attempt for a retry, calling nothing upstream, when the pacer cannot reach Redis', async () => {
+      const { sut, uhd, metrics } = build({
+        pacer: async () => {
+          throw new Error('Connection is closed.');
+        },
+      });
+
+      await expect(sut.run(job())).rejects.toThrow('Connection is closed.');
+
+      expect(uhd.started).toEqual([]);
+      expect(metrics.jobAttemptEnded).toHaveBeenCalledWith('retrying', expect.any(Number));
+      expect(metrics.resourceRequested).not.toHaveBeenCalled();
     });
 
     it('isolates a failing resource, saves what failed and asks for a retry while attempts remain', async () => {

@@ -10,6 +10,7 @@ import { uhdEndDate } from '../uhd/uhd-request.js';
 import { PRECACHE_ORDER, type UhdResource } from '../uhd/uhd-resources.js';
 import type { PrecacheJobData, PrecacheJobResult } from './precache-job.js';
 import type { SkipReason } from './precache-outcomes.js';
+import { UpstreamPacer } from './upstream-pacer.js';
 import { WarmedResources } from './warmed-resources.js';
 
 interface Fetched {
@@ -29,7 +30,8 @@ export class RetryFailedResources extends Error {
 /**
  * One attempt of a precache job: re-checks the flag, loads the user, and warms the upstream's
  * cache for the resources still pending, all in parallel, medications and vitals first. Each
- * resource has its own deadline and failure, so one never stops the others. A retry fetches only
+ * resource has its own deadline and failure, so one never stops the others. Each request waits its
+ * turn at the upstream pacer, which keeps every worker together under the upstream rate limit. A retry fetches only
  * what failed. The job ends with one outcome: completed, partial, failed (or skipped, with a reason).
  */
 @Injectable()
@@ -43,6 +45,7 @@ export class PrecacheJobRunner {
     private readonly warmedResources: WarmedResources,
     private readonly metrics: PrecacheMetrics,
     private readonly config: AppConfig,
+    private readonly pacer: UpstreamPacer,
   ) {}
 
   async run(job: JobContext<PrecacheJobData>): Promise<PrecacheJobResult> {
@@ -128,6 +131,9 @@ export class PrecacheJobRunner {
     endDate: string,
     job: JobContext<PrecacheJobData>,
   ): Promise<Fetched> {
+    // Outside the resource's own failure handling: a pacer that cannot reach Redis ends the
+    // attempt (BullMQ retries it), it does not fail the resource.
+    await this.pacer.turn(job.signal);
     const started = performance.now();
     try {
       await this.uhd.warm(resource, icn, { endDate, signal: job.signal });

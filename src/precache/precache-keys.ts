@@ -2,3 +2,13 @@
 export function warmedResourcesKey(prefix: string, userUuid: string): string {
   return `${prefix}precache:warmed:${userUuid}`;
 }
+
+/** When the next pre-cache upstream request may leave, shared by every worker (see UpstreamPacer). */
+export function upstreamPaceKey(prefix: string): string {
+  return `${prefix}precache:upstream-pace`;
+}
+
+/** Send times of the last second's pre-cache upstream requests (see UpstreamPacer). */
+export function upstreamSentKey(prefix: string): string {
+  return `${prefix}precache:upstream-sent`;
+}

@@ -5,6 +5,7 @@ import { PrecacheQueue } from './precache.queue.js';
 import { PrecacheWorker } from './precache.worker.js';
 import { PrecacheJobRunner } from './precache-job.runner.js';
 import { PrecacheScheduler } from './precache-scheduler.js';
+import { UpstreamPacer } from './upstream-pacer.js';
 import { WarmedResources } from './warmed-resources.js';
 
 /**
@@ -22,7 +23,7 @@ export class PrecacheModule {
         PrecacheQueue,
         WarmedResources,
         ...(options.api ? [PrecacheScheduler, AfterLoginActions] : []),
-        ...(options.worker ? [PrecacheJobRunner, PrecacheWorker] : []),
+        ...(options.worker ? [UpstreamPacer, PrecacheJobRunner, PrecacheWorker] : []),
       ],
       exports: [WarmedResources, PrecacheQueue],
     };

@@ -39,6 +39,7 @@ export const MetricNames = {
   precacheJobDurationSeconds: 'precache_job_duration_seconds',
   precacheResourceRequestsTotal: 'precache_resource_requests_total',
   precacheResourceDurationSeconds: 'precache_resource_duration_seconds',
+  precacheUpstreamWaitSeconds: 'precache_upstream_wait_seconds',
   precacheQueueJobs: 'precache_queue_jobs',
   healthRecordRequestDurationSeconds: 'health_record_request_duration_seconds',
   uhdCircuitBreakerOpen: 'uhd_circuit_breaker_open',

@@ -50,6 +50,11 @@ export const precacheMetricProviders = [
     labelNames: ['resource'],
     buckets: UPSTREAM_BUCKETS_SECONDS,
   }),
+  makeHistogramProvider({
+    name: Names.precacheUpstreamWaitSeconds,
+    help: 'Time each precache upstream request waited for its turn under the upstream rate limit.',
+    buckets: [0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+  }),
   makeGaugeProvider({
     name: Names.precacheQueueJobs,
     help: 'Jobs in the precache queue by state, sampled periodically (the same for every instance).',
@@ -77,6 +82,7 @@ export class PrecacheMetrics {
     @InjectMetric(Names.precacheJobDurationSeconds) private readonly jobSeconds: Histogram<string>,
     @InjectMetric(Names.precacheResourceRequestsTotal) private readonly resources: Counter<string>,
     @InjectMetric(Names.precacheResourceDurationSeconds) private readonly resourceSeconds: Histogram<string>,
+    @InjectMetric(Names.precacheUpstreamWaitSeconds) private readonly upstreamWait: Histogram<string>,
     @InjectMetric(Names.precacheQueueJobs) private readonly queueJobs: Gauge<string>,
     @InjectMetric(Names.healthRecordRequestDurationSeconds) private readonly readSeconds: Histogram<string>,
   ) {}
@@ -106,6 +112,10 @@ export class PrecacheMetrics {
   resourceRequested(resource: UhdResource, outcome: ResourceOutcome, seconds: number) {
     this.resources.inc({ resource, outcome });
     this.resourceSeconds.observe({ resource }, seconds);
+  }
+
+  upstreamWaited(seconds: number) {
+    this.upstreamWait.observe(Math.max(0, seconds));
   }
 
   queueSampled(counts: Record<QueueState, number>) {
