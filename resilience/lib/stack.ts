@@ -163,8 +163,10 @@ export class Stack {
       ADMIN_API_TOKEN: ADMIN_TOKEN,
       INTERNAL_API_TOKEN: INTERNAL_TOKEN,
       PRECACHE_QUEUE_SAMPLE_INTERVAL_MS: '1000',
-      PRECACHE_STALLED_INTERVAL_MS: '2000',
-      PRECACHE_LOCK_DURATION_MS: '4000',
+      // Shorter than the defaults (30 s) so a killed worker's job comes back within the scenario,
+      // long enough that a worker on a loaded 2-core machine renews its lock in time.
+      PRECACHE_STALLED_INTERVAL_MS: '5000',
+      PRECACHE_LOCK_DURATION_MS: '10000',
       ...options.env,
     };
     const instance = async (name: string, role: Role) =>

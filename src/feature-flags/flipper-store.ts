@@ -21,7 +21,7 @@ export class FlipperStore {
   }
 
   async read(feature: string): Promise<{ known: boolean; hash: Record<string, string> }> {
-    const client = this.redis.commands;
+    const client = this.redis.patient;
     const [known, hash] = await Promise.all([
       client.sismember(flipperFeaturesKey(this.prefix), feature),
       client.hgetall(this.key(feature)),
@@ -30,20 +30,20 @@ export class FlipperStore {
   }
 
   async hash(feature: string): Promise<Record<string, string>> {
-    return this.redis.commands.hgetall(this.key(feature));
+    return this.redis.patient.hgetall(this.key(feature));
   }
 
   async setBoolean(feature: string, enabled: boolean): Promise<void> {
     await this.add(feature);
     const key = this.key(feature);
-    const tx = this.redis.commands.multi().del(key);
+    const tx = this.redis.patient.multi().del(key);
     if (enabled) tx.hset(key, FlipperFields.boolean, 'true');
     await tx.exec();
   }
 
   async setPercentageOfActors(feature: string, percentage: number): Promise<void> {
     await this.add(feature);
-    await this.redis.commands.hset(this.key(feature), FlipperFields.percentageOfActors, String(percentage));
+    await this.redis.patient.hset(this.key(feature), FlipperFields.percentageOfActors, String(percentage));
   }
 
   /** Makes the actor list exactly `actors`, touching only the actor fields. */
@@ -51,18 +51,18 @@ export class FlipperStore {
     await this.add(feature);
     const key = this.key(feature);
     const wanted = new Set(actors);
-    const current = Object.keys(await this.redis.commands.hgetall(key))
+    const current = Object.keys(await this.redis.patient.hgetall(key))
       .filter((field) => field.startsWith(FlipperFields.actorPrefix))
       .map((field) => field.slice(FlipperFields.actorPrefix.length));
     const stale = current.filter((actor) => !wanted.has(actor));
-    const tx = this.redis.commands.multi();
+    const tx = this.redis.patient.multi();
     if (stale.length > 0) tx.hdel(key, ...stale.map((actor) => `${FlipperFields.actorPrefix}${actor}`));
     for (const actor of wanted) tx.hset(key, `${FlipperFields.actorPrefix}${actor}`, '1');
     await tx.exec();
   }
 
   private add(feature: string) {
-    return this.redis.commands.sadd(flipperFeaturesKey(this.prefix), feature);
+    return this.redis.patient.sadd(flipperFeaturesKey(this.prefix), feature);
   }
 
   private key(feature: string) {

@@ -79,14 +79,11 @@ export class UpstreamPacer {
   /** Waits for this request's turn. Throws if Redis cannot be asked (the job's attempt then fails and retries). */
   async turn(signal?: AbortSignal): Promise<void> {
     const started = performance.now();
-    await delay(
-      Number(await this.redis.commands.eval(RESERVE, 1, this.paceKey, this.intervalMicros)),
-      signal,
-    );
+    await delay(Number(await this.redis.patient.eval(RESERVE, 1, this.paceKey, this.intervalMicros)), signal);
     const member = `${this.id}:${this.sequence++}`;
     for (;;) {
       const waitMicros = Number(
-        await this.redis.commands.eval(ADMIT, 1, this.sentKey, this.perSecond, member),
+        await this.redis.patient.eval(ADMIT, 1, this.sentKey, this.perSecond, member),
       );
       if (waitMicros === 0) break;
       await delay(waitMicros, signal);

@@ -22,7 +22,8 @@ export class WarmedResources {
   ) {}
 
   async record(userUuid: string, warmed: WarmedRecord): Promise<void> {
-    await this.redis.commands.set(
+    // Written by the worker, which can wait for a busy Redis; read on the health-record path, which cannot.
+    await this.redis.patient.set(
       warmedResourcesKey(this.config.redis.keyPrefix, userUuid),
       JSON.stringify(warmed),
       'EX',

@@ -3,6 +3,8 @@ import { AppConfig } from '../../config/app-config.js';
 import { withTimeout } from '../../platform/async/with-timeout.js';
 import { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.factory.js';
 
+const PATIENT_COMMAND_TIMEOUT_MS = 1_000;
+
 /**
  * Owns the service's Redis connections: opens them on first use, logs their state changes,
  * and closes every one of them at shutdown.
@@ -19,6 +21,15 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     return this.open({ name: 'commands', failFast: true });
   }
 
+  /**
+   * Fail-fast like `commands`, but with a second to answer: for callers that can wait that long
+   * and should not fail because a busy Redis missed the cache's 100 ms (sign-in's flag check,
+   * the queue worker's bookkeeping and upstream pacing).
+   */
+  get patient(): RedisClient {
+    return this.open({ name: 'patient', failFast: true, commandTimeoutMs: PATIENT_COMMAND_TIMEOUT_MS });
+  }
+
   /** A named connection of its own (subscribers and blocking reads must not share one). */
   dedicated(name: string, failFast = false, commandTimeoutMs?: number): RedisClient {
     return this.open({ name, failFast, commandTimeoutMs });
@@ -30,21 +41,25 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Connects the shared connection before the service takes traffic. A Redis that is down at
+   * Connects the shared connections before the service takes traffic. A Redis that is down at
    * start is logged, not fatal: the service starts degraded and the client keeps reconnecting.
    */
   async onModuleInit() {
-    const client = this.commands;
-    if (client.status === 'ready') return;
-    try {
-      await withTimeout(
-        new Promise<void>((resolve) => client.once('ready', () => resolve())),
-        this.config.redis.connectTimeoutMs,
-        'redis connect',
-      );
-    } catch {
-      this.logger.warn({ msg: 'redis not reachable at start; continuing degraded', connection: 'commands' });
-    }
+    await Promise.all(
+      (['commands', 'patient'] as const).map(async (name) => {
+        const client = this[name];
+        if (client.status === 'ready') return;
+        try {
+          await withTimeout(
+            new Promise<void>((resolve) => client.once('ready', () => resolve())),
+            this.config.redis.connectTimeoutMs,
+            'redis connect',
+          );
+        } catch {
+          this.logger.warn({ msg: 'redis not reachable at start; continuing degraded', connection: name });
+        }
+      }),
+    );
   }
 
   async ping(timeoutMs: number): Promise<void> {
