@@ -30,7 +30,7 @@ export const soak: Scenario = {
   async run({ profile, logDir, findings, log }) {
     const seconds = profile.name === 'full' ? 300 : 45;
     const warmupSeconds = profile.name === 'full' ? 30 : 10;
-    const ratePerInstance = 100;
+    const ratePerInstance = 40;
     const stack = await Stack.start({
       label: 'soak',
       channels: 60,
