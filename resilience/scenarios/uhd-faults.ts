@@ -1,4 +1,5 @@
 import { runClient } from '../../bench/lib/child-json.js';
+import { sampleSum } from '../../bench/lib/prometheus.js';
 import { type LatencySummary, ms, summarize } from '../../bench/lib/stats.js';
 import { MetricNames } from '../../src/platform/metrics/metric-names.js';
 import type { JobOutcome } from '../../src/precache/precache-outcomes.js';
@@ -110,23 +111,18 @@ export const uhdFaults: Scenario = {
       },
     });
     try {
+      // One scrape of the worker's page per poll: the breaker and the jobs live in that process.
       const counters = async (): Promise<Counters> => {
-        const page = (name: string, labels: Record<string, string> = {}) =>
-          stack.metric(name, labels, [stack.worker]);
-        const jobs = Object.fromEntries(
-          await Promise.all(
-            OUTCOMES.map(async (outcome) => [
-              outcome,
-              await page(MetricNames.precacheJobsTotal, { outcome }),
-            ]),
-          ),
-        ) as Record<JobOutcome, number>;
+        const page = await stack.worker.metrics();
+        const sample = (name: string, labels: Record<string, string> = {}) => sampleSum(page, name, labels);
         return {
-          jobs,
-          skippedCircuitOpen: await page(MetricNames.precacheJobsSkippedTotal, { reason: 'circuit_open' }),
-          opened: await page(MetricNames.uhdCircuitBreakerTransitionsTotal, { state: 'open' }),
-          closed: await page(MetricNames.uhdCircuitBreakerTransitionsTotal, { state: 'closed' }),
-          open: await page(MetricNames.uhdCircuitBreakerOpen),
+          jobs: Object.fromEntries(
+            OUTCOMES.map((outcome) => [outcome, sample(MetricNames.precacheJobsTotal, { outcome })]),
+          ) as Record<JobOutcome, number>,
+          skippedCircuitOpen: sample(MetricNames.precacheJobsSkippedTotal, { reason: 'circuit_open' }),
+          opened: sample(MetricNames.uhdCircuitBreakerTransitionsTotal, { state: 'open' }),
+          closed: sample(MetricNames.uhdCircuitBreakerTransitionsTotal, { state: 'closed' }),
+          open: sample(MetricNames.uhdCircuitBreakerOpen),
         };
       };
 
@@ -153,9 +149,10 @@ export const uhdFaults: Scenario = {
           },
         );
         let done = false;
-        void load.finally(() => {
+        const finished = () => {
           done = true;
-        });
+        };
+        load.then(finished, finished);
         let openedAfter: number | undefined;
         let closedAfter: number | undefined;
         let completedAtClose = 0;

@@ -66,6 +66,9 @@ export const workerKill: Scenario = {
         warmup: 0,
       });
 
+      // Awaited below; until then a failure must not count as an unhandled rejection.
+      load.catch(() => undefined);
+
       // Kill once a few jobs are active and at least one has been at it for a while (mid-request).
       const wanted = Math.max(2, Math.floor(plan.rate / 2));
       const deadline = Date.now() + plan.seconds * 1000;
@@ -100,7 +103,14 @@ export const workerKill: Scenario = {
       }
       const drainedAt = Date.now();
       const enqueuedTotal = await enqueued();
-      const deduplicated = await stack.metric(MetricNames.precacheJobsDeduplicatedTotal, {}, stack.apis);
+      // The sign-ins that made no job, so the count of jobs can be read against the sign-ins.
+      const [deduplicated, skipped, enqueueFailed] = await Promise.all(
+        [
+          MetricNames.precacheJobsDeduplicatedTotal,
+          MetricNames.precacheJobsSkippedTotal,
+          MetricNames.precacheJobsEnqueueFailedTotal,
+        ].map((name) => stack.metric(name, {}, stack.apis)),
+      );
       const jobs = (await queue.getJobs(
         ['completed', 'failed', 'waiting', 'active', 'delayed', 'prioritized', 'waiting-children'],
         0,
@@ -137,7 +147,7 @@ export const workerKill: Scenario = {
       findings.check(
         'no job lost: every enqueued job ends completed (all six resources warmed)',
         enqueuedTotal > 0 && jobs.length === enqueuedTotal && notCompleted === 0,
-        `${MetricNames.precacheJobsEnqueuedTotal} ${enqueuedTotal} (deduplicated ${deduplicated}); in the queue ${jobs.length}, completed fully ${completedFully.length}; counts ${JSON.stringify(counts)}`,
+        `${MetricNames.precacheJobsEnqueuedTotal} ${enqueuedTotal} of ${signIns.latencies.length} sign-ins (deduplicated ${deduplicated}, skipped ${skipped}, enqueue failed ${enqueueFailed}); in the queue ${jobs.length}, completed fully ${completedFully.length}; counts ${JSON.stringify(counts)}`,
       );
       findings.check(
         'no job runs twice at once: the upstream never has two requests for the same user and resource in flight together',
