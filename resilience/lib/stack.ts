@@ -102,6 +102,8 @@ export interface StackOptions {
   /** Seed nodes of a Redis Cluster to use instead of a private single redis-server. */
   redisClusterNodes?: string[];
   apiInstances?: number;
+  /** Extra UHD simulator arguments (`npm run uhd:sim` flags), e.g. `{ 'record-limit': 10_000 }`. */
+  simulator?: Record<string, string | number>;
 }
 
 /**
@@ -138,6 +140,7 @@ export class Stack {
       'miss-jitter-ms': 100,
       'hit-latency-ms': 20,
       'hit-jitter-ms': 5,
+      ...options.simulator,
     });
     const prefix = `res${randomBytes(3).toString('hex')}:`;
     const proxied = new URL(database.url);
