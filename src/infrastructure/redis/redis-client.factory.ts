@@ -28,6 +28,10 @@ export function createRedisClient(settings: AppConfig['redis'], options: RedisCl
     retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
     ...(options.failFast
       ? {
+          // The ready check's INFO would run under the short command timeout: on a busy process
+          // every reconnect's check times out and the connection stays down long after Redis is
+          // back. A Redis still loading answers LOADING, which fails a command as fast as any error.
+          enableReadyCheck: false,
           enableOfflineQueue: false,
           commandTimeout: options.commandTimeoutMs ?? settings.commandTimeoutMs,
           maxRetriesPerRequest: 1,
