@@ -73,6 +73,7 @@ describe(SessionStore.name, () => {
       expect(sut.held).toBe(1);
       expect(await sut.findSession(sessionId)).toMatchObject({ userUuid: 'u1' });
       expect(await sut.findUser('u1')).toMatchObject({ icn: '1012845331V153043' });
+      expect(sut.holds('u1')).toBe(true);
     });
 
     it('writes what it held once Redis is back, with the TTL that remains', async () => {
@@ -83,6 +84,7 @@ describe(SessionStore.name, () => {
       built.redis.down = false;
       await sut.flush();
       expect(sut.held).toBe(0);
+      expect(sut.holds('u1')).toBe(false);
       const written = built.redis.values.get(userSnapshotKey(PREFIX, 'u1'));
       expect(written?.ttlMs).toBeLessThanOrEqual(1_740_000);
       expect(written?.ttlMs).toBeGreaterThan(1_730_000);

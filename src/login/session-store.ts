@@ -87,34 +87,41 @@ export class SessionStore implements OnApplicationShutdown {
     return this.heldSessions.size;
   }
 
+  /** Whether this user's latest sign-in is held here, its snapshot not yet in Redis. */
+  holds(userUuid: string): boolean {
+    return this.heldValue(this.heldUsers, userUuid) !== undefined;
+  }
+
   /** Writes what is held to Redis; a no-op while Redis is not connected. Also runs on a timer. */
   async flush(): Promise<void> {
     if (this.flushing || this.client.status !== 'ready') return;
     this.flushing = true;
-    let written = 0;
-    try {
-      const now = Date.now();
-      for (const [userUuid, held] of this.heldUsers) {
+    const now = Date.now();
+    const users = [...this.heldUsers];
+    const sessions = [...this.heldSessions];
+    // All at once: the client pipelines them, so thousands held take a few round trips, not thousands.
+    const results = await Promise.allSettled([
+      ...users.map(async ([userUuid, held]) => {
         if (held.expiresAtMs > now) await this.writeUser(held.value, held.expiresAtMs - now);
-        // A sign-in held again for this user while writing stays held for the next round.
+        // A sign-in held again for this user meanwhile stays held for the next round.
         if (this.heldUsers.get(userUuid) === held) this.heldUsers.delete(userUuid);
-      }
-      for (const [key, held] of this.heldSessions) {
-        const ttlMs = held.expiresAtMs - Date.now();
-        if (ttlMs > 0) {
-          await this.client.set(key, JSON.stringify(held.value), 'PX', ttlMs);
-          written += 1;
-        }
+      }),
+      ...sessions.map(async ([key, held]) => {
+        if (held.expiresAtMs > now)
+          await this.client.set(key, JSON.stringify(held.value), 'PX', held.expiresAtMs - now);
         this.heldSessions.delete(key);
-      }
-    } catch (error) {
-      this.logger.warn({ msg: 'held sessions not written yet', held: this.held, error: String(error) });
-    } finally {
-      this.flushing = false;
-      if (written > 0)
-        this.logger.log({ msg: 'held sessions written to redis', sessions: written, held: this.held });
-      if (this.heldSessions.size === 0 && this.heldUsers.size === 0) this.stopFlusher();
-    }
+      }),
+    ]);
+    this.flushing = false;
+    const failed = results.filter((r) => r.status === 'rejected');
+    if (failed.length > 0)
+      this.logger.warn({
+        msg: 'held sessions not written yet',
+        held: this.held,
+        error: String((failed[0] as PromiseRejectedResult).reason),
+      });
+    else this.logger.log({ msg: 'held sessions written to redis', sessions: sessions.length });
+    if (this.heldSessions.size === 0 && this.heldUsers.size === 0) this.stopFlusher();
   }
 
   async onApplicationShutdown() {
