@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../../config/app-config.js';
-import { createRedisClient } from './redis-client.factory.js';
+import { bullmqConnectionOptions, createRedisClient } from './redis-client.factory.js';
 
 const SETTINGS: AppConfig['redis'] = {
   // Nothing listens there: the clients are only built and inspected.
@@ -35,5 +35,12 @@ describe(createRedisClient.name, () => {
     expect(options.enableOfflineQueue).toBe(true);
     expect(options.commandTimeout).toBeUndefined();
     expect(options.enableReadyCheck).toBe(true);
+  });
+
+  describe('BullMQ connections', () => {
+    it('reconnect at least every 2 s, like every other connection', () => {
+      const { retryStrategy } = bullmqConnectionOptions(SETTINGS, 't');
+      expect([1, 5, 10, 30].map((attempt) => retryStrategy?.(attempt))).toEqual([100, 1_600, 2_000, 2_000]);
+    });
   });
 });
