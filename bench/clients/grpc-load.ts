@@ -7,7 +7,8 @@ import { RawRulesClient } from '../lib/raw-grpc.js';
  * request as soon as the last is answered, for `seconds` (or one `burst` of N concurrent
  * requests), or open loop at `rate` requests a second (latency unaffected by how fast answers come
  * back). Channels are taken round-robin, or Zipf-distributed with `--zipf s`. Prints, as
- * JSON, every request's start offset and latency (ms) and every error's code and offset.
+ * JSON, every request's start offset and latency (ms) and every error's code and offset, the
+ * offsets counted from `originEpochMs` (wall clock, so a caller can line them up with its events).
  */
 const { values } = parseArgs({
   options: {
@@ -65,6 +66,7 @@ async function main() {
   const errors: Record<string, number> = {};
   const errorStartsMs: number[] = [];
   const origin = process.hrtime.bigint();
+  const originEpochMs = Date.now();
   const one = async () => {
     const started = process.hrtime.bigint();
     const { code } = await client.call(method, pick(), deadlineMs);
@@ -102,7 +104,7 @@ async function main() {
     );
   }
   const seconds = Number(process.hrtime.bigint() - origin) / 1e9;
-  process.stdout.write(JSON.stringify({ latencies, startsMs, errors, errorStartsMs, seconds }));
+  process.stdout.write(JSON.stringify({ latencies, startsMs, errors, errorStartsMs, seconds, originEpochMs }));
   client.close();
 }
 

@@ -7,7 +7,8 @@ import { Pool } from 'undici';
  * client at a VA facility unless told otherwise). `--mode rate`: open loop, `--rate` a second
  * for `--seconds` after `--warmup` seconds (latency unaffected by how fast answers come back).
  * `--mode burst`: `--count` sign-ins as fast as `--concurrency` callers can send them.
- * Prints latencies (ms), their start offsets (ms), error counts and elapsed seconds as JSON.
+ * Prints latencies (ms), their start offsets (ms) from `originEpochMs` (wall clock), error counts
+ * and elapsed seconds as JSON.
  */
 const { values } = parseArgs({
   options: {
@@ -45,6 +46,7 @@ async function main() {
   const startsMs: number[] = [];
   const errors: Record<string, number> = {};
   const origin = performance.now();
+  const originEpochMs = Date.now();
 
   const signIn = async (measure: boolean) => {
     const started = performance.now();
@@ -95,7 +97,7 @@ async function main() {
     await Promise.all(inFlight);
   }
   const seconds = (performance.now() - measuredFrom) / 1000;
-  process.stdout.write(JSON.stringify({ latencies, startsMs, errors, seconds }));
+  process.stdout.write(JSON.stringify({ latencies, startsMs, errors, seconds, originEpochMs }));
   await pool.close();
 }
 

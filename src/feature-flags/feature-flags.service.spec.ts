@@ -66,6 +66,40 @@ describe(FeatureFlags.name, () => {
     });
   });
 
+  describe('when the store cannot be read', () => {
+    it('answers with the gates last read, even with the cache off', async () => {
+      const { store, sut } = build(0);
+      store.hashValue = { boolean: 'true' };
+      expect(await sut.isEnabled('f', 'u')).toBe(true);
+      store.failing = true;
+      expect(await sut.isEnabled('f', 'u')).toBe(true);
+    });
+
+    it('reads the store again on the next check, and follows it once it answers', async () => {
+      const { store, sut } = build(0);
+      store.hashValue = { boolean: 'true' };
+      await sut.isEnabled('f', 'u');
+      store.failing = true;
+      await sut.isEnabled('f', 'u');
+      store.failing = false;
+      store.hashValue = {};
+      expect(await sut.isEnabled('f', 'u')).toBe(false);
+      expect(store.reads).toBe(3);
+    });
+
+    it('gives up on gates read more than 15 minutes ago', async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+      const { store, sut } = build(0);
+      store.hashValue = { boolean: 'true' };
+      await sut.isEnabled('f', 'u');
+      store.failing = true;
+      jest.advanceTimersByTime(15 * 60_000);
+      expect(await sut.isEnabled('f', 'u')).toBe(true);
+      jest.advanceTimersByTime(1);
+      await expect(sut.isEnabled('f', 'u')).rejects.toBeInstanceOf(DependencyUnavailable);
+    });
+  });
+
   describe('forget', () => {
     it('makes the next check read the store again', async () => {
       const { store, sut } = build(5_000);

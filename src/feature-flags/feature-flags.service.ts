@@ -10,13 +10,22 @@ interface CachedGates {
 }
 
 /**
+ * While the store cannot be read, the gates last read are kept answering for this long. Flags
+ * are changed in that same store, so nobody can have changed them meanwhile; a Redis blip must
+ * not turn a rollout dark (and count its sign-ins as skipped) on every instance at once.
+ */
+const LAST_KNOWN_MAX_AGE_MS = 15 * 60_000;
+
+/**
  * Flag checks for the hot path: a feature's gates are read from Redis at most once per
  * FLIPPER_CACHE_TTL_MS (5 s at most) per process, and concurrent checks share one read. A
- * change made anywhere is seen everywhere within that time.
+ * change made anywhere is seen everywhere within that time. When the store is unreachable, the
+ * gates last read (up to 15 minutes ago) answer instead.
  */
 @Injectable()
 export class FeatureFlags {
   private readonly cache = new Map<string, CachedGates>();
+  private readonly lastKnown = new Map<string, { gates: FlipperGates; readAt: number }>();
   private readonly reads = new Map<string, Promise<FlipperGates>>();
   private readonly ttlMs: number;
 
@@ -29,7 +38,7 @@ export class FeatureFlags {
 
   /**
    * Flipper's `enabled?(feature, actor)`. Throws DependencyUnavailable when the gates cannot be
-   * read; the caller decides what an unknown flag means for it.
+   * read and none were read recently; the caller decides what an unknown flag means for it.
    */
   async isEnabled(feature: string, flipperId: string | undefined): Promise<boolean> {
     return isOpenFor(feature, await this.gates(feature), flipperId);
@@ -49,6 +58,7 @@ export class FeatureFlags {
   /** Drops this process's copy after a change made here, so it takes effect at once locally. */
   forget(feature: string) {
     this.cache.delete(feature);
+    this.lastKnown.delete(feature);
   }
 
   private async read(feature: string): Promise<FlipperGates> {
@@ -56,10 +66,14 @@ export class FeatureFlags {
     try {
       hash = await this.store.hash(feature);
     } catch (error) {
+      const known = this.lastKnown.get(feature);
+      if (known && Date.now() - known.readAt <= LAST_KNOWN_MAX_AGE_MS) return known.gates;
       throw new DependencyUnavailable('feature flag store', { cause: error });
     }
     const gates = gatesFromHash(hash);
-    if (this.ttlMs > 0) this.cache.set(feature, { gates, expiresAt: Date.now() + this.ttlMs });
+    const now = Date.now();
+    this.lastKnown.set(feature, { gates, readAt: now });
+    if (this.ttlMs > 0) this.cache.set(feature, { gates, expiresAt: now + this.ttlMs });
     return gates;
   }
 }

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { AppConfig } from '../config/app-config.js';
 import type { FeatureFlags } from '../feature-flags/feature-flags.service.js';
 import type { LoginSucceeded } from '../login/login-succeeded.event.js';
+import type { SessionStore } from '../login/session-store.js';
 import { DependencyUnavailable } from '../platform/errors/domain-errors.js';
 import type { PrecacheMetrics } from '../platform/metrics/precache.metrics.js';
 import type { PrecacheQueue } from './precache.queue.js';
@@ -18,6 +19,7 @@ const EVENT: LoginSucceeded = {
 function build(
   flag: () => Promise<boolean>,
   enqueue: () => Promise<{ jobId: string; deduplicated: boolean }>,
+  held = false,
 ) {
   const metrics = {
     jobSkipped: jest.fn(),
@@ -38,6 +40,7 @@ function build(
     { isEnabled: jest.fn(flag) } as unknown as FeatureFlags,
     queue as unknown as PrecacheQueue,
     metrics as unknown as PrecacheMetrics,
+    { holds: () => held } as unknown as SessionStore,
     config,
   );
   return { sut, metrics, queue };
@@ -55,6 +58,17 @@ describe(PrecacheScheduler.name, () => {
       await sut.afterSignIn(EVENT);
       expect(queue.enqueue).toHaveBeenCalledWith('u-1');
       expect(metrics.jobEnqueued).toHaveBeenCalledTimes(1);
+    });
+
+    it('counts an enqueue failure, enqueueing nothing, while the user snapshot is held out of Redis', async () => {
+      const { sut, metrics, queue } = build(
+        async () => true,
+        async () => ({ jobId: 'j', deduplicated: false }),
+        true,
+      );
+      await sut.afterSignIn(EVENT);
+      expect(queue.enqueue).not.toHaveBeenCalled();
+      expect(metrics.jobEnqueueFailed).toHaveBeenCalledTimes(1);
     });
 
     it('counts a sign-in folded into an existing job as deduplicated, not enqueued', async () => {

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
 import { FeatureFlags } from '../feature-flags/feature-flags.service.js';
 import type { LoginSucceeded } from '../login/login-succeeded.event.js';
+import { SessionStore } from '../login/session-store.js';
 import { PrecacheMetrics } from '../platform/metrics/precache.metrics.js';
 import { decideEligibility, type EligibilityPolicy } from './eligibility.js';
 import { PrecacheQueue } from './precache.queue.js';
@@ -21,6 +22,7 @@ export class PrecacheScheduler {
     private readonly flags: FeatureFlags,
     private readonly queue: PrecacheQueue,
     private readonly metrics: PrecacheMetrics,
+    private readonly sessions: SessionStore,
     config: AppConfig,
   ) {
     const { webClientIds, facilityRanges, facilitySpecificIds, featureFlag } = config.precache;
@@ -41,6 +43,9 @@ export class PrecacheScheduler {
         this.logger.debug({ msg: 'precache skipped', userUuid, reason: decision.reason });
         return;
       }
+      // Redis did not take this sign-in (it is held by this instance until Redis is back): a job
+      // now would find no user snapshot. The warm-up is lost like any other enqueue failure.
+      if (this.sessions.holds(userUuid)) throw new Error('user snapshot not in redis yet');
       const { jobId, deduplicated } = await this.queue.enqueue(userUuid);
       if (deduplicated) this.metrics.jobDeduplicated();
       else this.metrics.jobEnqueued();

@@ -147,6 +147,36 @@ describe(RulesCache.name, () => {
       await expect(sut.get(KIND, 'ec-1', db.loader('ec-1'))).rejects.toThrow(DependencyUnavailable);
     });
 
+    it('serves an entry within grace to a request that joins a background refresh the database fails', async () => {
+      const { cache: sut } = await instance({ xfetchBeta: 0 });
+      await sut.get(KIND, 'ec-1', db.loader('ec-1'));
+      db.down = true;
+      let release: () => void = () => undefined;
+      db.gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      clock.advance(8 * MINUTE + 1); // stale: answered at once, one refresh starts and waits on the database
+      expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
+      await flush();
+      clock.advance(2 * MINUTE); // expired, within grace: this request joins the refresh in flight
+      const joined = sut.get(KIND, 'ec-1', db.loader('ec-1'));
+      release();
+      expect(text(await joined)).toBe('v1');
+      expect(db.loads).toBe(2);
+    });
+
+    it('releases a lock whose attempt failed after it may have landed, so the next load does not wait on it', async () => {
+      const { cache: sut } = await instance();
+      const tryLock = store.tryLock.bind(store);
+      store.tryLock = async (key, owner, ttlMs) => {
+        await tryLock(key, owner, ttlMs);
+        throw new Error('Command timed out'); // the reply came too late; the lock is set
+      };
+      db.down = true;
+      await expect(sut.get(KIND, 'ec-1', db.loader('ec-1'))).rejects.toThrow(DependencyUnavailable);
+      expect([...store.data.keys()].filter((key) => key.includes('rules_cache_lock:'))).toEqual([]);
+    });
+
     it('does not serve an expired entry when the database answers', async () => {
       const { cache: sut } = await instance();
       await sut.get(KIND, 'ec-1', db.loader('ec-1'));

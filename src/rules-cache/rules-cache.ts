@@ -122,6 +122,10 @@ export class RulesCache {
     try {
       outcome = await flight.result;
     } catch (error) {
+      // The flight joined may be a background refresh, which has no fallback of its own: an
+      // entry within grace still answers while the database is down.
+      if (error instanceof DependencyUnavailable && local && this.servableInGrace(kind, local))
+        return this.answer(kind, { entry: local, result: 'stale' });
       if (!(error instanceof RequestCancelled)) this.metrics.request(kind, 'error');
       throw error;
     }
@@ -264,8 +268,18 @@ export class RulesCache {
       }
       throw error;
     } finally {
-      if (locked === true) await this.l2.unlock(lockKey, owner);
+      // A lock attempt that timed out may still have landed: an owner-checked unlock costs one
+      // round trip, an orphaned lock would make every loader of this key wait LOCK_WAIT_MS.
+      if (locked !== false) await this.l2.unlock(lockKey, owner);
     }
+  }
+
+  private servableInGrace(kind: RulesKind, entry: CacheEntry): boolean {
+    return (
+      this.isCurrent(kind, entry) &&
+      entry.notFound === undefined &&
+      entryState(entry, this.clock.now()) !== 'expired'
+    );
   }
 
   /** Polls L2 while another instance holds the lock; undefined if it gave up or failed. */
@@ -406,7 +420,7 @@ export class RulesCache {
       try {
         return { entry: await this.loadEntry(kind, key, load, signal, fence), result: 'miss' };
       } finally {
-        if (locked === true) await this.l2.unlock(lockKey, owner);
+        if (locked !== false) await this.l2.unlock(lockKey, owner);
       }
     });
     flight.result.catch((error: unknown) => {

@@ -19,15 +19,21 @@ export interface RedisClientOptions {
  * Every Redis connection the service opens is made here, from REDIS_URL (password and
  * database index included) or from REDIS_CLUSTER_NODES, so all of them honour both.
  */
+/** Keep trying to reconnect, never faster than every 50 ms and never slower than every 2 s. */
+const reconnectDelayMs = (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000);
+
 export function createRedisClient(settings: AppConfig['redis'], options: RedisClientOptions): RedisClient {
   const common: RedisOptions = {
     connectionName: options.name,
     connectTimeout: settings.connectTimeoutMs,
     lazyConnect: false,
-    // Keep trying to reconnect, never faster than every 50 ms and never slower than every 2 s.
-    retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000),
+    retryStrategy: reconnectDelayMs,
     ...(options.failFast
       ? {
+          // The ready check's INFO would run under the short command timeout: on a busy process
+          // every reconnect's check times out and the connection stays down long after Redis is
+          // back. A Redis still loading answers LOADING, which fails a command as fast as any error.
+          enableReadyCheck: false,
           enableOfflineQueue: false,
           commandTimeout: options.commandTimeoutMs ?? settings.commandTimeoutMs,
           maxRetriesPerRequest: 1,
@@ -65,5 +71,8 @@ export function bullmqConnectionOptions(settings: AppConfig['redis'], name: stri
     tls: url.protocol === 'rediss:' ? {} : undefined,
     connectionName: name,
     connectTimeout: settings.connectTimeoutMs,
+    // BullMQ's own default backs off to e^n seconds (up to 20 s): after a 10 s outage its
+    // producers and workers could stay away 8 s after Redis is back.
+    retryStrategy: reconnectDelayMs,
   };
 }
