@@ -213,6 +213,12 @@ describe('the service on a 3-master Redis Cluster', () => {
     for (const count of before) expect(count).toBeGreaterThan(0);
     const total = before.reduce((x, y) => x + y, 0);
     expect(total).toBeGreaterThanOrEqual(ids.length * 2);
+    // The stats count keys the same way, on every master.
+    const stats = await fetch(`${a.app.httpUrl}/admin/cache/stats`, {
+      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` },
+    });
+    const { l2 } = (await stats.json()) as { l2: { keys: Record<string, number> } };
+    expect(l2.keys.coverage_rules + l2.keys.population_membership_rules).toBe(total);
 
     expect(await flush(b.app)).toBe(total);
 
