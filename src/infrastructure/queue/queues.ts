@@ -5,9 +5,10 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { type ConnectionOptions, Queue, Worker } from 'bullmq';
+import { Cluster } from 'ioredis';
 import { AppConfig } from '../../config/app-config.js';
 import { withTimeout } from '../../platform/async/with-timeout.js';
-import { bullmqConnectionOptions } from '../redis/redis-client.factory.js';
+import { type BullmqConnectionOverrides, bullmqConnection } from '../redis/redis-client.factory.js';
 import { JobQueue } from './job-queue.js';
 import { type JobHandler, JobWorker, toProcessor } from './job-worker.js';
 import { queueKeyPrefix } from './queue-keys.js';
@@ -42,15 +43,18 @@ const PRODUCER_COMMAND_TIMEOUT_MS = 2_000;
 
 /**
  * Owns every BullMQ queue and worker of the process: builds them with their own connections
- * (from REDIS_URL, never a shared client) under a hash-tagged prefix, reports their readiness,
- * and closes them at shutdown: workers first, while Redis and the upstream clients are still
- * open so active jobs can finish, then the queues.
+ * (from REDIS_URL or REDIS_CLUSTER_NODES, never a client shared with the rest of the service)
+ * under a hash-tagged prefix, reports their readiness, and closes them at shutdown: workers
+ * first, while Redis and the upstream clients are still open so active jobs can finish, then
+ * the queues, then the cluster clients BullMQ was lent.
  */
 @Injectable()
 export class Queues implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger(Queues.name);
   private readonly queues = new Map<string, { bull: Queue; facade: JobQueue<object> }>();
   private readonly workers: JobWorker[] = [];
+  /** Cluster clients handed to BullMQ, which never closes a client it is given. */
+  private readonly lent: Cluster[] = [];
   readonly prefix: string;
 
   constructor(private readonly config: AppConfig) {
@@ -135,17 +139,34 @@ export class Queues implements BeforeApplicationShutdown, OnApplicationShutdown 
     );
   }
 
-  private connection(name: string, overrides: Record<string, unknown> = {}): ConnectionOptions {
+  private connection(name: string, overrides: BullmqConnectionOverrides = {}): ConnectionOptions {
+    const connection = bullmqConnection(
+      this.config.redis,
+      `${this.config.redis.keyPrefix}${name}`,
+      overrides,
+    );
+    if (connection instanceof Cluster) {
+      // BullMQ reports the client's errors as queue and worker errors while it holds the client;
+      // this keeps one that comes after BullMQ let go (at shutdown) from being unhandled.
+      connection.on('error', () => undefined);
+      this.lent.push(connection);
+    }
     // ioredis 6 types `retryStrategy` as nullable where BullMQ's copy of the type does not; the
     // options themselves are plain ioredis options, which BullMQ passes to ioredis unchanged.
-    return {
-      ...bullmqConnectionOptions(this.config.redis, `${this.config.redis.keyPrefix}${name}`),
-      ...overrides,
-    } as ConnectionOptions;
+    return connection as ConnectionOptions;
   }
 
   async onApplicationShutdown() {
     await Promise.all([...this.queues.values()].map(({ bull }) => bull.close().catch(() => undefined)));
     this.queues.clear();
+    await Promise.all(
+      this.lent.splice(0).map(async (client) => {
+        try {
+          await withTimeout(client.quit(), 1_000, 'queue connection quit');
+        } catch {
+          client.disconnect();
+        }
+      }),
+    );
   }
 }

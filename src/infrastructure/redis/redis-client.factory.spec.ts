@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { AppConfig } from '../../config/app-config.js';
-import { bullmqConnectionOptions, createRedisClient } from './redis-client.factory.js';
+import { bullmqConnection, createRedisClient } from './redis-client.factory.js';
 
 const SETTINGS: AppConfig['redis'] = {
   // Nothing listens there: the clients are only built and inspected.
@@ -39,7 +39,7 @@ describe(createRedisClient.name, () => {
 
   describe('BullMQ connections', () => {
     it('reconnect at least every 2 s, like every other connection', () => {
-      const { retryStrategy } = bullmqConnectionOptions(SETTINGS, 't');
+      const { retryStrategy } = bullmqConnection(SETTINGS, 't') as RedisOptions;
       expect([1, 5, 10, 30].map((attempt) => retryStrategy?.(attempt))).toEqual([100, 1_600, 2_000, 2_000]);
     });
   });

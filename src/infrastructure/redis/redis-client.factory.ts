@@ -19,15 +19,13 @@ export interface RedisClientOptions {
  * Every Redis connection the service opens is made here, from REDIS_URL (password and
  * database index included) or from REDIS_CLUSTER_NODES, so all of them honour both.
  */
-/** Keep trying to reconnect, never faster than every 50 ms and never slower than every 2 s. */
-const reconnectDelayMs = (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 6), 2_000);
 
 export function createRedisClient(settings: AppConfig['redis'], options: RedisClientOptions): RedisClient {
   const common: RedisOptions = {
     connectionName: options.name,
     connectTimeout: settings.connectTimeoutMs,
     lazyConnect: false,
-    retryStrategy: reconnectDelayMs,
+    retryStrategy: reconnectDelay,
     ...(options.failFast
       ? {
           // The ready check's INFO would run under the short command timeout: on a busy process
@@ -42,24 +40,55 @@ export function createRedisClient(settings: AppConfig['redis'], options: RedisCl
   };
 
   if (settings.clusterNodes.length > 0) {
-    const url = new URL(settings.url);
-    const clusterOptions: ClusterOptions = {
+    return createCluster(settings, {
       enableOfflineQueue: !options.failFast,
-      clusterRetryStrategy: common.retryStrategy,
       redisOptions: {
-        ...common,
-        username: url.username ? decodeURIComponent(url.username) : undefined,
-        password: url.password ? decodeURIComponent(url.password) : undefined,
+        connectionName: options.name,
+        connectTimeout: settings.connectTimeoutMs,
+        ...(options.failFast
+          ? {
+              commandTimeout: options.commandTimeoutMs ?? settings.commandTimeoutMs,
+              maxRetriesPerRequest: 1,
+            }
+          : {}),
       },
-      ...(options.failFast ? { commandTimeout: options.commandTimeoutMs ?? settings.commandTimeoutMs } : {}),
-    };
-    return new Cluster([...settings.clusterNodes], clusterOptions);
+    });
   }
   return new Redis(settings.url, common);
 }
 
-/** Connection options for BullMQ, which opens its own connections and sets their retry policy. */
-export function bullmqConnectionOptions(settings: AppConfig['redis'], name: string): RedisOptions {
+/** What a BullMQ queue or worker connection may change from the defaults. */
+export interface BullmqConnectionOverrides {
+  enableOfflineQueue?: boolean;
+  maxRetriesPerRequest?: number | null;
+  commandTimeout?: number;
+}
+
+/**
+ * What BullMQ connects with. On a single Redis: connection options (REDIS_URL's host, password
+ * and database), from which BullMQ opens and owns its connections and sets their retry policy.
+ * On a Redis Cluster: a Cluster client, because BullMQ cannot build one from options; BullMQ
+ * duplicates it for a worker's blocking reads but never closes the one it is given, so the
+ * caller must. Either way the queue needs a hash-tagged prefix (see queue-keys.ts).
+ */
+export function bullmqConnection(
+  settings: AppConfig['redis'],
+  name: string,
+  overrides: BullmqConnectionOverrides = {},
+): RedisOptions | Cluster {
+  if (settings.clusterNodes.length > 0) {
+    return createCluster(settings, {
+      enableOfflineQueue: overrides.enableOfflineQueue ?? true,
+      redisOptions: {
+        connectionName: name,
+        connectTimeout: settings.connectTimeoutMs,
+        // BullMQ wants null (retry forever) on a worker's connections; a producer passes its own bound.
+        maxRetriesPerRequest:
+          overrides.maxRetriesPerRequest === undefined ? null : overrides.maxRetriesPerRequest,
+        ...(overrides.commandTimeout ? { commandTimeout: overrides.commandTimeout } : {}),
+      },
+    });
+  }
   const url = new URL(settings.url);
   const db = Number(url.pathname.replace(/^\//, '') || 0);
   return {
@@ -73,6 +102,39 @@ export function bullmqConnectionOptions(settings: AppConfig['redis'], name: stri
     connectTimeout: settings.connectTimeoutMs,
     // BullMQ's own default backs off to e^n seconds (up to 20 s): after a 10 s outage its
     // producers and workers could stay away 8 s after Redis is back.
-    retryStrategy: reconnectDelayMs,
+    retryStrategy: reconnectDelay,
+    ...overrides,
   };
+}
+
+/** Keep trying to reconnect, never faster than every 50 ms and never slower than every 2 s. */
+function reconnectDelay(attempt: number): number {
+  return Math.min(50 * 2 ** Math.min(attempt, 6), 2_000);
+}
+
+/**
+ * A Cluster client on REDIS_CLUSTER_NODES. REDIS_URL only lends its credentials and TLS (a
+ * cluster has database 0 only). Node connections do not reconnect by themselves: the client
+ * refreshes the slot map and reconnects the cluster as a whole (`clusterRetryStrategy`).
+ */
+function createCluster(
+  settings: AppConfig['redis'],
+  options: Pick<ClusterOptions, 'enableOfflineQueue'> & {
+    redisOptions: NonNullable<ClusterOptions['redisOptions']>;
+  },
+): Cluster {
+  const url = new URL(settings.url);
+  return new Cluster([...settings.clusterNodes], {
+    enableOfflineQueue: options.enableOfflineQueue,
+    clusterRetryStrategy: reconnectDelay,
+    slotsRefreshTimeout: Math.max(1_000, settings.connectTimeoutMs),
+    redisOptions: {
+      // Connect to each master as soon as the slot map names it, not on its first command.
+      lazyConnect: false,
+      username: url.username ? decodeURIComponent(url.username) : undefined,
+      password: url.password ? decodeURIComponent(url.password) : undefined,
+      tls: url.protocol === 'rediss:' ? {} : undefined,
+      ...options.redisOptions,
+    },
+  });
 }

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './redis-client.factory.js';
 
 /** What Keyv hands a store when serialization is off: the value and its absolute expiry. */
@@ -166,9 +167,15 @@ export class RedisKeyvStore extends EventEmitter {
     return count;
   }
 
+  /**
+   * Where a SCAN must run to see every key: the one server, or each master of a cluster (a node
+   * only holds the keys of its own slots). A cluster whose masters are not known yet (it is
+   * still connecting, or down) fails the call rather than report "nothing to delete".
+   */
   private masters() {
-    return 'nodes' in this.redis && typeof this.redis.nodes === 'function'
-      ? this.redis.nodes('master')
-      : [this.redis];
+    if (!(this.redis instanceof Cluster)) return [this.redis];
+    const masters = this.redis.nodes('master');
+    if (masters.length === 0) throw new Error('no Redis Cluster master is known yet');
+    return masters;
   }
 }
