@@ -104,7 +104,9 @@ async function main() {
     );
   }
   const seconds = Number(process.hrtime.bigint() - origin) / 1e9;
-  process.stdout.write(JSON.stringify({ latencies, startsMs, errors, errorStartsMs, seconds, originEpochMs }));
+  process.stdout.write(
+    JSON.stringify({ latencies, startsMs, errors, errorStartsMs, seconds, originEpochMs }),
+  );
   client.close();
 }
 
