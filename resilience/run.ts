@@ -80,12 +80,15 @@ async function main() {
       2,
     ),
   );
-  if (profile.name === 'full' && !values.only)
-    writeSection(
-      join(ROOT, 'RESILIENCE.md'),
-      'figures',
-      `Full profile, seed ${profile.seed}, on ${machine}. Run on ${new Date().toISOString().slice(0, 10)}.\n\n${table}`,
-    );
+  // Each scenario keeps its own section of RESILIENCE.md, so a partial full run (`--only`)
+  // refreshes its scenarios' figures and leaves the others'.
+  if (profile.name === 'full')
+    for (const result of results)
+      writeSection(
+        join(ROOT, 'RESILIENCE.md'),
+        `resilience-${result.scenario.id}`,
+        `### ${result.scenario.title}\n\nFull profile, seed ${profile.seed}, ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, ${machine}.\n\n${resilienceTable([result])}`,
+      );
   const failed = results.filter((r) => !r.findings.ok);
   if (failed.length > 0) {
     console.error(
