@@ -6,10 +6,10 @@ import {
   circuitBreaker,
   handleWhen,
   IsolatedCircuitError,
-  SamplingBreaker,
 } from 'cockatiel';
 import { AppConfig } from '../config/app-config.js';
 import { type CircuitStateName, UhdMetrics } from '../platform/metrics/uhd.metrics.js';
+import { TimeWindowBreaker } from './time-window-breaker.js';
 import { UhdCircuitOpenError, UhdError } from './uhd-errors.js';
 
 const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
@@ -21,10 +21,10 @@ const STATE_NAMES: Record<CircuitState, CircuitStateName> = {
 
 /**
  * One circuit breaker for every UHD call of this process. It opens when more than the configured
- * share of calls in the sampling window failed upstream (5xx, 429, timeouts, refused
- * connections), provided the window saw enough calls to judge; after the cool-down one call
- * probes the upstream and closes it again. Client errors (4xx) and our own cancellations never
- * count: they say nothing about the upstream's health.
+ * share of the calls that ended in the last UHD_BREAKER_WINDOW_MS failed upstream (5xx, 429,
+ * timeouts, refused connections), provided the window saw enough calls to judge; after the
+ * cool-down one call probes the upstream and closes it again. Client errors (4xx) and our own
+ * cancellations never count: they say nothing about the upstream's health.
  */
 @Injectable()
 export class UhdCircuitBreaker {
@@ -41,11 +41,7 @@ export class UhdCircuitBreaker {
       handleWhen((error) => error instanceof UhdError && error.upstreamFault),
       {
         halfOpenAfter: halfOpenAfterMs,
-        breaker: new SamplingBreaker({
-          threshold: failureRate,
-          duration: windowMs,
-          minimumRps: minRequests / (windowMs / 1000),
-        }),
+        breaker: new TimeWindowBreaker({ threshold: failureRate, windowMs, minimumCalls: minRequests }),
       },
     );
     this.policy.onStateChange((state) => {
