@@ -15,6 +15,13 @@ import { RulesCacheInterceptor } from './rules-cache.interceptor.js';
 import { RulesCache } from './rules-cache.js';
 import { rulesCacheInvalidationChannel } from './rules-cache-keys.js';
 
+/**
+ * Bound on each SCAN and batched UNLINK of a whole-kind flush. The hot path's 100 ms would
+ * fail a 500-key pipeline on a busy machine, and a flush is asked for by an operator or the
+ * replicator, who can wait a moment but must not be told "done" with keys left behind.
+ */
+const BULK_COMMAND_TIMEOUT_MS = 2_000;
+
 /** The tiered rules cache: L1 + L2 + invalidation bus, and the interceptor that serves through it. */
 @Module({
   providers: [
@@ -49,7 +56,11 @@ import { rulesCacheInvalidationChannel } from './rules-cache-keys.js';
           },
         );
         metrics.breakerState('closed');
-        const store = new RedisKeyvStore(redis.commands, `${config.redis.keyPrefix}*_rules:*`);
+        const store = new RedisKeyvStore(
+          redis.commands,
+          `${config.redis.keyPrefix}*_rules:*`,
+          redis.dedicated('rules-cache-bulk', true, BULK_COMMAND_TIMEOUT_MS),
+        );
         return new L2RedisCache(
           store,
           new EnvelopeCodec(config.rulesCache.compressAboveBytes),

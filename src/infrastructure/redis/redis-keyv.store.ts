@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Cluster } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import type { RedisClient } from './redis-client.factory.js';
 
 /** What Keyv hands a store when serialization is off: the value and its absolute expiry. */
@@ -38,9 +38,15 @@ export class RedisKeyvStore extends EventEmitter {
   namespace?: string;
   readonly opts = { dialect: 'redis' };
 
+  /**
+   * @param redis the fail-fast connection of the hot path
+   * @param bulk the connection for SCAN and batched UNLINK, whose replies may take longer than
+   *   a hot-path command is allowed to (the same connection when none is given)
+   */
   constructor(
     private readonly redis: RedisClient,
     private readonly clearPattern: string,
+    private readonly bulk: RedisClient = redis,
   ) {
     super();
   }
@@ -131,22 +137,23 @@ export class RedisKeyvStore extends EventEmitter {
   /**
    * Deletes every key matching `pattern` with SCAN + UNLINK in batches (never KEYS), on every
    * master of a cluster. UNLINK frees memory off the main thread, so Redis keeps answering.
+   * A key whose UNLINK failed is tried once more; if it fails again the call throws, so the
+   * caller hears that keys were left behind instead of a smaller count.
    */
-  async unlinkMatching(pattern: string, batch = 500, onBatch?: (deleted: number) => void): Promise<number> {
+  async unlinkMatching(pattern: string, batch = 500): Promise<number> {
     let deleted = 0;
     for (const node of this.masters()) {
       let cursor = '0';
       do {
         const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', batch);
         cursor = next;
-        if (keys.length > 0) {
-          // Keys from one SCAN may hash to different slots: unlink them one slot-safe call at a time in a pipeline.
-          const pipeline = node.pipeline();
-          for (const key of keys) pipeline.unlink(key);
-          const results = await pipeline.exec();
-          const count = (results ?? []).reduce((sum, [error, n]) => sum + (error ? 0 : Number(n)), 0);
-          deleted += count;
-          onBatch?.(count);
+        if (keys.length === 0) continue;
+        const first = await unlinkEach(node, keys);
+        deleted += first.deleted;
+        if (first.failed.length > 0) {
+          const retry = await unlinkEach(node, first.failed);
+          if (retry.failed.length > 0) throw new Error(`${retry.failed.length} keys could not be unlinked`);
+          deleted += retry.deleted;
         }
       } while (cursor !== '0');
     }
@@ -173,9 +180,24 @@ export class RedisKeyvStore extends EventEmitter {
    * still connecting, or down) fails the call rather than report "nothing to delete".
    */
   private masters() {
-    if (!(this.redis instanceof Cluster)) return [this.redis];
-    const masters = this.redis.nodes('master');
+    if (!(this.bulk instanceof Cluster)) return [this.bulk];
+    const masters = this.bulk.nodes('master');
     if (masters.length === 0) throw new Error('no Redis Cluster master is known yet');
     return masters;
   }
+}
+
+/** UNLINKs `keys` one command each (keys from one SCAN may hash to different slots), in one pipeline. */
+async function unlinkEach(node: Redis, keys: string[]): Promise<{ deleted: number; failed: string[] }> {
+  const pipeline = node.pipeline();
+  for (const key of keys) pipeline.unlink(key);
+  const results = (await pipeline.exec()) ?? [];
+  let deleted = 0;
+  const failed: string[] = [];
+  keys.forEach((key, i) => {
+    const [error, count] = results[i] ?? [new Error('no reply'), 0];
+    if (error) failed.push(key);
+    else deleted += Number(count);
+  });
+  return { deleted, failed };
 }
