@@ -52,6 +52,8 @@ export class PrivateRedis {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    // Refused while the server starts: the failed connect() says so; the event would print it again.
+    probe.on('error', () => undefined);
     try {
       await probe.connect();
       return (await probe.ping()) === 'PONG';
