@@ -1,6 +1,7 @@
 import type { AppConfig } from '../config/app-config.js';
 import type { RedisConnections } from '../infrastructure/redis/redis-connections.js';
 import { DependencyUnavailable } from '../platform/errors/domain-errors.js';
+import type { PrecacheMetrics } from '../platform/metrics/precache.metrics.js';
 import { userSnapshotKey } from './login-keys.js';
 import { SessionStore } from './session-store.js';
 import type { UserSnapshot } from './user-snapshot.js';
@@ -37,7 +38,10 @@ function build() {
   const redis = new FakeRedis();
   const connections = { dedicated: () => redis } as unknown as RedisConnections;
   const config = { redis: { keyPrefix: PREFIX }, login: { sessionTtlSeconds: 1_800 } } as AppConfig;
-  return { redis, sut: new SessionStore(connections, config) };
+  return {
+    redis,
+    sut: new SessionStore(connections, config, { sessionsHeld: jest.fn() } as unknown as PrecacheMetrics),
+  };
 }
 
 function user(userUuid: string, signedInAt = new Date().toISOString()): UserSnapshot {

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config.js';
 import type { RedisClient } from '../infrastructure/redis/redis-client.factory.js';
 import { RedisConnections } from '../infrastructure/redis/redis-connections.js';
 import { DependencyUnavailable } from '../platform/errors/domain-errors.js';
+import { PrecacheMetrics } from '../platform/metrics/precache.metrics.js';
 import { sessionKey, userSnapshotKey } from './login-keys.js';
 import type { Session, UserSnapshot } from './user-snapshot.js';
 
@@ -43,7 +44,11 @@ export class SessionStore implements OnApplicationShutdown {
   private flusher?: NodeJS.Timeout;
   private flushing = false;
 
-  constructor(redis: RedisConnections, config: AppConfig) {
+  constructor(
+    redis: RedisConnections,
+    config: AppConfig,
+    private readonly metrics: PrecacheMetrics,
+  ) {
     this.prefix = config.redis.keyPrefix;
     this.ttlSeconds = config.login.sessionTtlSeconds;
     this.client = redis.dedicated('sessions', true, SESSION_COMMAND_TIMEOUT_MS);
@@ -113,6 +118,7 @@ export class SessionStore implements OnApplicationShutdown {
       }),
     ]);
     this.flushing = false;
+    this.metrics.sessionsHeld(this.held);
     const failed = results.filter((r) => r.status === 'rejected');
     if (failed.length > 0)
       this.logger.warn({
@@ -136,6 +142,7 @@ export class SessionStore implements OnApplicationShutdown {
       this.logger.warn({ msg: 'redis unavailable: holding sessions in memory until it is back' });
     this.heldSessions.set(sessionKey(this.prefix, sessionId), { value: session, expiresAtMs });
     this.heldUsers.set(user.userUuid, { value: user, expiresAtMs });
+    this.metrics.sessionsHeld(this.heldSessions.size);
     if (!this.flusher) {
       this.flusher = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
       this.flusher.unref();

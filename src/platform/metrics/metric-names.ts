@@ -31,6 +31,7 @@ export const MetricNames = {
   replicatorDeadLetterEntries: 'replicator_dead_letter_entries',
 
   // Sign-in pre-cache (src/login, src/precache, src/uhd, src/health-records).
+  loginSessionsHeld: 'login_sessions_held',
   precacheJobsEnqueuedTotal: 'precache_jobs_enqueued_total',
   precacheJobsEnqueueFailedTotal: 'precache_jobs_enqueue_failed_total',
   precacheJobsSkippedTotal: 'precache_jobs_skipped_total',

@@ -11,6 +11,10 @@ import type { UhdResource } from '../../uhd/uhd-resources.js';
 import { MetricNames as Names, UPSTREAM_BUCKETS_SECONDS } from './metric-names.js';
 
 export const precacheMetricProviders = [
+  makeGaugeProvider({
+    name: Names.loginSessionsHeld,
+    help: 'Sign-ins held in this process because Redis could not take them; written once it is back, lost if the process dies first.',
+  }),
   makeCounterProvider({
     name: Names.precacheJobsEnqueuedTotal,
     help: 'Precache jobs added to the queue (a deduplicated sign-in adds none).',
@@ -74,6 +78,7 @@ export type QueueState = 'waiting' | 'active' | 'delayed' | 'completed' | 'faile
 @Injectable()
 export class PrecacheMetrics {
   constructor(
+    @InjectMetric(Names.loginSessionsHeld) private readonly held: Gauge<string>,
     @InjectMetric(Names.precacheJobsEnqueuedTotal) private readonly enqueued: Counter<string>,
     @InjectMetric(Names.precacheJobsEnqueueFailedTotal) private readonly enqueueFailed: Counter<string>,
     @InjectMetric(Names.precacheJobsSkippedTotal) private readonly skipped: Counter<string>,
@@ -86,6 +91,10 @@ export class PrecacheMetrics {
     @InjectMetric(Names.precacheQueueJobs) private readonly queueJobs: Gauge<string>,
     @InjectMetric(Names.healthRecordRequestDurationSeconds) private readonly readSeconds: Histogram<string>,
   ) {}
+
+  sessionsHeld(count: number) {
+    this.held.set(count);
+  }
 
   jobEnqueued() {
     this.enqueued.inc();
