@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Logger, Param, Put } from '@nestjs/common';
 import { AdminAuth } from '../platform/auth/bearer-token.guard.js';
-import { InvalidArgument, NotFound } from '../platform/errors/domain-errors.js';
+import { DependencyUnavailable, InvalidArgument, NotFound } from '../platform/errors/domain-errors.js';
 import { UpdateFeatureDto } from './dto/update-feature.dto.js';
 import { FeatureFlags } from './feature-flags.service.js';
 import { gatesFromHash } from './flipper-gates.js';
@@ -27,7 +27,7 @@ export class FeatureFlagsAdminController {
   @Get(':name')
   async show(@Param('name') name: string): Promise<FeatureView> {
     checkName(name);
-    const { known, hash } = await this.store.read(name);
+    const { known, hash } = await storeCall(() => this.store.read(name));
     if (!known && Object.keys(hash).length === 0) throw new NotFound(`feature ${name} not found`);
     return view(name, hash);
   }
@@ -39,13 +39,15 @@ export class FeatureFlagsAdminController {
     if (body.boolean === undefined && body.percentageOfActors === undefined && body.actors === undefined)
       throw new InvalidArgument('body', 'give at least one of boolean, percentageOfActors, actors');
 
-    if (body.boolean !== undefined) await this.store.setBoolean(name, body.boolean);
-    if (body.percentageOfActors !== undefined)
-      await this.store.setPercentageOfActors(name, body.percentageOfActors);
-    if (body.actors !== undefined) await this.store.setActors(name, body.actors);
+    await storeCall(async () => {
+      if (body.boolean !== undefined) await this.store.setBoolean(name, body.boolean);
+      if (body.percentageOfActors !== undefined)
+        await this.store.setPercentageOfActors(name, body.percentageOfActors);
+      if (body.actors !== undefined) await this.store.setActors(name, body.actors);
+    });
     this.flags.forget(name);
 
-    const result = view(name, (await this.store.read(name)).hash);
+    const result = view(name, (await storeCall(() => this.store.read(name))).hash);
     this.logger.log({
       msg: 'feature flag changed',
       feature: name,
@@ -54,6 +56,15 @@ export class FeatureFlagsAdminController {
       actorCount: result.gates.actors.length,
     });
     return result;
+  }
+}
+
+/** The flag store (Redis) failing or timing out is a dependency outage (503), not a bug (500). */
+async function storeCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new DependencyUnavailable('feature flag store', { cause: error });
   }
 }
 
