@@ -17,7 +17,9 @@ function newestMtime(dir) {
   return newest;
 }
 
-const sources = ['src', 'bench', 'demo', 'resilience', 'test/support'].map((d) => join(root, d)).filter(existsSync);
+const sources = ['src', 'bench', 'demo', 'resilience', 'test/support']
+  .map((d) => join(root, d))
+  .filter(existsSync);
 const configs = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json'].map(
   (f) => statSync(join(root, f)).mtimeMs,
 );
