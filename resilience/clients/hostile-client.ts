@@ -67,6 +67,8 @@ export interface HostileReport {
   dependencyUnavailable: number;
   /** CPU time this client used (user + system), to tell its cost from the service's. */
   clientCpuMs: number;
+  /** With `--case N`: that case and its answer in full, whether it held or not. */
+  replayed?: Failure;
 }
 
 /** Failing cases listed: a few of each kind (category, answer, problems), so rare kinds show too. */
@@ -382,6 +384,15 @@ async function main() {
       const problems = judge(c, answer);
       report.cases += 1;
       if (answer.dependency) report.dependencyUnavailable += 1;
+      if (single !== undefined)
+        report.replayed = {
+          index,
+          category: c.category,
+          description: c.description,
+          answer: answer.label,
+          problems,
+          excerpt: answer.raw.slice(0, 2_000),
+        };
       report.latency[c.category] ??= { cases: 0, totalMs: 0, maxMs: 0 };
       const latency = report.latency[c.category];
       latency.cases += 1;
