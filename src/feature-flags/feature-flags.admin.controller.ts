@@ -27,7 +27,7 @@ export class FeatureFlagsAdminController {
   @Get(':name')
   async show(@Param('name') name: string): Promise<FeatureView> {
     checkName(name);
-    const { known, hash } = await reachStore(() => this.store.read(name));
+    const { known, hash } = await storeCall(() => this.store.read(name));
     if (!known && Object.keys(hash).length === 0) throw new NotFound(`feature ${name} not found`);
     return view(name, hash);
   }
@@ -39,15 +39,15 @@ export class FeatureFlagsAdminController {
     if (body.boolean === undefined && body.percentageOfActors === undefined && body.actors === undefined)
       throw new InvalidArgument('body', 'give at least one of boolean, percentageOfActors, actors');
 
-    const { hash } = await reachStore(async () => {
+    await storeCall(async () => {
       if (body.boolean !== undefined) await this.store.setBoolean(name, body.boolean);
       if (body.percentageOfActors !== undefined)
         await this.store.setPercentageOfActors(name, body.percentageOfActors);
       if (body.actors !== undefined) await this.store.setActors(name, body.actors);
-      return this.store.read(name);
     });
     this.flags.forget(name);
-    const result = view(name, hash);
+
+    const result = view(name, (await storeCall(() => this.store.read(name))).hash);
     this.logger.log({
       msg: 'feature flag changed',
       feature: name,
@@ -59,10 +59,10 @@ export class FeatureFlagsAdminController {
   }
 }
 
-/** A store that cannot be reached is the dependency's fault: 503, not 500. */
-async function reachStore<T>(operation: () => Promise<T>): Promise<T> {
+/** The flag store (Redis) failing or timing out is a dependency outage (503), not a bug (500). */
+async function storeCall<T>(call: () => Promise<T>): Promise<T> {
   try {
-    return await operation();
+    return await call();
   } catch (error) {
     throw new DependencyUnavailable('feature flag store', { cause: error });
   }

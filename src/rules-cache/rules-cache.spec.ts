@@ -314,6 +314,18 @@ describe(RulesCache.name, () => {
       await expect(sut.invalidateChannels(KIND, ['ec-1'])).rejects.toThrow(DependencyUnavailable);
       await expect(sut.invalidateKind(KIND)).rejects.toThrow(DependencyUnavailable);
     });
+
+    it('fails as DependencyUnavailable, not an unknown error, when the other instances cannot be told', async () => {
+      const silent = {
+        forInstance: () => ({
+          start: async () => undefined,
+          publish: () => Promise.reject(new Error('Command timed out')),
+        }),
+      } as unknown as MemoryBus;
+      const { cache: sut } = await rulesCacheInstance({ clock, random, store, bus: silent });
+      await expect(sut.invalidateChannels(KIND, ['ec-1'])).rejects.toThrow(DependencyUnavailable);
+      await expect(sut.invalidateKind(KIND)).rejects.toThrow(DependencyUnavailable);
+    });
   });
 
   describe('negative caching', () => {

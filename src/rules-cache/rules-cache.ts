@@ -150,7 +150,7 @@ export class RulesCache {
       if (hadEntry === UNAVAILABLE) throw new DependencyUnavailable('redis');
       if (hadEntry) replaced += 1;
     }
-    await this.bus.publish({ kind, keys });
+    await this.broadcast({ kind, keys });
     return replaced;
   }
 
@@ -172,8 +172,20 @@ export class RulesCache {
     if (generation === UNAVAILABLE) throw new DependencyUnavailable('redis');
     this.learnGeneration(kind, generation);
     this.metrics.invalidated(kind, 'kind', 'local');
-    await this.bus.publish({ kind, generation });
+    await this.broadcast({ kind, generation });
     return deleted;
+  }
+
+  /**
+   * Tells the other instances to drop their L1 copies. A publish Redis refuses or times out
+   * leaves them holding old data: the invalidation is not done, and the caller retries.
+   */
+  private async broadcast(message: InvalidationMessage): Promise<void> {
+    try {
+      await this.bus.publish(message);
+    } catch (error) {
+      throw new DependencyUnavailable('redis', { cause: error });
+    }
   }
 
   /** The Redis circuit breaker's state, for stats. */

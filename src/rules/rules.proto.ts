@@ -7,6 +7,10 @@ import {
 } from '@grpc/proto-loader';
 import { PROTO_LOADER_OPTIONS } from '../platform/grpc/proto-loader-options.js';
 import { PROTO_ROOT } from '../platform/grpc/proto-root.js';
+import {
+  type MessageDescriptor,
+  strictRequestDeserializer,
+} from '../platform/grpc/strict-request-decoding.js';
 
 /** The contract's names (DESIGN.md): the service's clients and tests use exactly these. */
 export const CUSTOMER_CONFIGURATION_PACKAGE = 'customerconfiguration.v1';
@@ -25,6 +29,8 @@ const encoders = new Map<string, (value: object) => Buffer>();
  * The package definition the gRPC server is built from, loaded once. Each response serializer
  * passes a Buffer through untouched, so the cache can answer with bytes it encoded when it
  * loaded them: a hit is never decoded or re-encoded, and clients see the same contract.
+ * Each request deserializer is strict: bytes that are not a valid request message become an
+ * UndecodableRequest, which the call interceptor answers with INVALID_ARGUMENT.
  */
 export function customerConfigurationDefinition(): PackageDefinition {
   if (definition) return definition;
@@ -36,6 +42,10 @@ export function customerConfigurationDefinition(): PackageDefinition {
     const encode = method.responseSerialize;
     encoders.set(name, encode);
     method.responseSerialize = (value: object) => (Buffer.isBuffer(value) ? value : encode(value));
+    method.requestDeserialize = strictRequestDeserializer(
+      method.requestType.type as MessageDescriptor,
+      method.requestDeserialize,
+    ) as (bytes: Buffer) => object;
   }
   definition = loaded;
   return loaded;

@@ -1,4 +1,11 @@
-import { credentials, loadPackageDefinition, status } from '@grpc/grpc-js';
+import {
+  Client,
+  credentials,
+  loadPackageDefinition,
+  Metadata,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { Database } from '../../src/infrastructure/database/database.js';
 import { SEEDED_CHANNELS, SEEDED_SIZES } from '../../src/infrastructure/database/seed/replica-generator.js';
@@ -81,6 +88,35 @@ describe('rules service (end to end)', () => {
       expect(result.code).toBe(status.INVALID_ARGUMENT);
       expect(result.details).toMatch(/^enrollment_channel_id: /);
     });
+
+    it.each([
+      [
+        'field 1 sent as a varint',
+        [0x08, 0x07, ...Buffer.from('ec-0001')],
+        /enrollment_channel_id \(1\) has wire type 0/,
+      ],
+      ['an id of invalid UTF-8', [0x0a, 0x02, 0x65, 0xff], /enrollment_channel_id \(1\): not valid UTF-8/],
+      ['bytes that are no message at all', [0xff, 0xff, 0xff], /not a valid GetCoverageRulesRequest/],
+    ])(
+      'answers INVALID_ARGUMENT, not INTERNAL, naming the problem, for %s',
+      async (_label, bytes, problem) => {
+        const raw = new Client(sut.grpcAddress, credentials.createInsecure());
+        const error = await new Promise<ServiceError | null>((resolve) =>
+          raw.makeUnaryRequest<Buffer, Buffer>(
+            `/${CUSTOMER_CONFIGURATION_PACKAGE}.${CUSTOMER_CONFIGURATION_SERVICE}/GetCoverageRules`,
+            (b) => b,
+            (b) => b,
+            Buffer.from(bytes),
+            new Metadata(),
+            { deadline: new Date(Date.now() + 5_000) },
+            (e) => resolve(e),
+          ),
+        );
+        raw.close();
+        expect(error?.code).toBe(status.INVALID_ARGUMENT);
+        expect(error?.details).toMatch(problem);
+      },
+    );
 
     it('answers NOT_FOUND for an unknown channel, on both methods', async () => {
       expect((await client.getCoverageRules('ec-9999')).code).toBe(status.NOT_FOUND);

@@ -11,6 +11,9 @@ export abstract class DomainError extends Error {
   }
 }
 
+/** Field names a caller made up (unknown keys) are quoted up to this length in messages. */
+const FIELD_NAME_SHOWN = 64;
+
 /** The caller sent something the service cannot act on; `field` names what was wrong. */
 export class InvalidArgument extends DomainError {
   readonly kind = 'invalid_argument';
@@ -18,7 +21,8 @@ export class InvalidArgument extends DomainError {
     readonly field: string,
     reason: string,
   ) {
-    super(`${field}: ${reason}`);
+    const shown = field.length > FIELD_NAME_SHOWN ? `${field.slice(0, FIELD_NAME_SHOWN)}…` : field;
+    super(`${shown}: ${reason}`);
   }
 }
 

@@ -8,6 +8,7 @@ import {
 import { Logger } from '@nestjs/common';
 import { requestIdFrom, runWithRequestContext } from '../logging/request-context.js';
 import type { TransportMetrics } from '../metrics/transport.metrics.js';
+import { UndecodableRequest } from './strict-request-decoding.js';
 
 const REQUEST_ID_HEADER = 'x-request-id';
 const CLIENT_FAULTS = new Set<number>([
@@ -23,7 +24,8 @@ const CLIENT_FAULTS = new Set<number>([
  * Wraps every gRPC call at the grpc-js level, where the real outcome is known (including
  * DEADLINE_EXCEEDED and errors raised before Nest sees the call): a request id (from the
  * caller's `x-request-id` or new) for the logs and the response metadata, the
- * `grpc_server_handling_seconds` histogram, and one log line per call.
+ * `grpc_server_handling_seconds` histogram, and one log line per call. A request its strict
+ * deserializer could not decode is answered here with INVALID_ARGUMENT; the handler never runs.
  */
 export function grpcCallInterceptor(metrics: TransportMetrics): ServerInterceptor {
   const logger = new Logger('GrpcServer');
@@ -31,8 +33,9 @@ export function grpcCallInterceptor(metrics: TransportMetrics): ServerIntercepto
     const [, service = 'unknown', method = 'unknown'] = descriptor.path.split('/');
     const started = process.hrtime.bigint();
     let requestId = '';
+    let statusSent = false;
 
-    return new ServerInterceptingCall(call, {
+    const intercepted: ServerInterceptingCall = new ServerInterceptingCall(call, {
       start(next) {
         next({
           onReceiveMetadata(metadata: Metadata, mdNext) {
@@ -40,9 +43,15 @@ export function grpcCallInterceptor(metrics: TransportMetrics): ServerIntercepto
             mdNext(metadata);
           },
           onReceiveMessage(message, msgNext) {
+            if (message instanceof UndecodableRequest) {
+              // Not passing the message on also holds back the half-close: the handler never runs.
+              intercepted.sendStatus({ code: status.INVALID_ARGUMENT, details: message.problem });
+              return;
+            }
             runWithRequestContext({ requestId }, () => msgNext(message));
           },
           onReceiveHalfClose(hcNext) {
+            if (statusSent) return;
             // The unary handler runs from here: give it the request's context for its logs.
             runWithRequestContext({ requestId }, hcNext);
           },
@@ -53,6 +62,8 @@ export function grpcCallInterceptor(metrics: TransportMetrics): ServerIntercepto
         next(metadata);
       },
       sendStatus(callStatus, next) {
+        if (statusSent) return;
+        statusSent = true;
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
         const code = status[callStatus.code] ?? String(callStatus.code);
         metrics.grpcCallHandled(service, method, code, seconds);
@@ -70,5 +81,6 @@ export function grpcCallInterceptor(metrics: TransportMetrics): ServerIntercepto
         next(callStatus);
       },
     });
+    return intercepted;
   };
 }
