@@ -29,6 +29,11 @@ describe(BearerTokenGuard.name, () => {
     expect(sut.canActivate(contextWith(`Bearer ${ADMIN}`))).toBe(true);
   });
 
+  it('reads the scheme in any case, as RFC 7235 says schemes are', () => {
+    expect(sut.canActivate(contextWith(`bearer ${ADMIN}`))).toBe(true);
+    expect(sut.canActivate(contextWith(`BEARER ${ADMIN}`))).toBe(true);
+  });
+
   it.each([
     ['no header', undefined],
     ['an empty header', ''],

@@ -39,11 +39,11 @@ export class BearerTokenGuard implements CanActivate {
 }
 
 /**
- * Throws Unauthenticated unless `header` is `Bearer <expected>`; shared by the guard and by
+ * Throws Unauthenticated unless `header` is `Bearer <expected>` (the scheme in any case, RFC 7235); shared by the guard and by
  * Express-mounted routers outside Nest's routing (the queue dashboard).
  */
 export function checkBearerToken(header: unknown, expected: string | undefined): void {
-  const presented = typeof header === 'string' ? /^Bearer ([^\s]+)$/.exec(header)?.[1] : undefined;
+  const presented = typeof header === 'string' ? /^Bearer ([^\s]+)$/i.exec(header)?.[1] : undefined;
   if (!presented) throw new Unauthenticated('authorization: a Bearer token is required');
   if (!expected || !constantTimeEqual(presented, expected))
     throw new Unauthenticated('authorization: invalid token');
