@@ -28,8 +28,8 @@ export const soak: Scenario = {
   id: 'soak',
   title: 'Soak at steady gRPC load',
   async run({ profile, logDir, findings, log }) {
-    const seconds = profile.name === 'full' ? 300 : 45;
-    const warmupSeconds = profile.name === 'full' ? 30 : 10;
+    const seconds = profile.name === 'full' ? 300 : 30;
+    const warmupSeconds = profile.name === 'full' ? 30 : 6;
     const ratePerInstance = 40;
     const stack = await Stack.start({
       label: 'soak',
