@@ -69,8 +69,8 @@ export const redisOutage: Scenario = {
     const full = profile.name === 'full';
     const beforeMs = full ? 20_000 : 5_000;
     const afterMs = full ? 30_000 : 8_000;
-    const signInsPerSecondPerApi = full ? 25 : 4;
-    const grpcPerSecondPerApi = full ? 200 : 25;
+    const signInsPerSecondPerApi = full ? 10 : 4;
+    const grpcPerSecondPerApi = full ? 100 : 25;
 
     const stack = await Stack.start({ label: 'redis-outage', channels: 10, logDir });
     const flipperPrefix = stack.env.FLIPPER_REDIS_KEY_PREFIX;
@@ -282,9 +282,11 @@ export const redisOutage: Scenario = {
       );
 
       const lost = enqueuedBeforeRestart - finishedBeforeRestart;
+      // Not a lower bound too: an add whose reply the kill cut off counts as an enqueue failure
+      // although its job was in the queue.
       findings.check(
         'every job enqueued before the kill finished, or was in the queue when Redis died (lost with it, counted)',
-        lost >= atKill.notStarted && lost <= atKill.notStarted + atKill.active,
+        lost <= atKill.notStarted + atKill.active,
         `${enqueuedBeforeRestart} enqueued, ${finishedBeforeRestart} finished, ${lost} lost; at the kill ${atKill.notStarted} not started + ${atKill.active} active`,
       );
       findings.figure(
