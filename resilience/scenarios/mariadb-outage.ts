@@ -57,7 +57,7 @@ export const mariadbOutage: Scenario = {
     const full = profile.name === 'full';
     const beforeMs = full ? 15_000 : 4_000;
     const afterMs = full ? 20_000 : 2_000;
-    const perSecondPerApi = full ? 200 : 40;
+    const perSecondPerApi = full ? 100 : 40;
     const stack = await Stack.start({
       label: 'mariadb-outage',
       channels: 30,
