@@ -69,8 +69,8 @@ export const redisOutage: Scenario = {
     const full = profile.name === 'full';
     const beforeMs = full ? 20_000 : 5_000;
     const afterMs = full ? 30_000 : 8_000;
-    const signInsPerSecondPerApi = full ? 25 : 4;
-    const grpcPerSecondPerApi = full ? 200 : 25;
+    const signInsPerSecondPerApi = full ? 10 : 4;
+    const grpcPerSecondPerApi = full ? 100 : 25;
 
     const stack = await Stack.start({ label: 'redis-outage', channels: 10, logDir });
     const flipperPrefix = stack.env.FLIPPER_REDIS_KEY_PREFIX;
@@ -156,6 +156,7 @@ export const redisOutage: Scenario = {
       // Only jobs that were active at the kill can have finished since; none can start before the restart.
       const enqueuedBeforeRestart = await apiSum(M.precacheJobsEnqueuedTotal);
       const finishedBeforeRestart = await outcomes();
+      const completedBeforeRestart = await outcomes({ outcome: 'completed' });
       await sleep(Math.max(0, killedAt + OUTAGE_MS - Date.now()));
 
       await stack.redis!.restart();
@@ -275,17 +276,28 @@ export const redisOutage: Scenario = {
       const drainedAt = Date.now();
       const enqueuedAfter = await enqueuedAfterRestart();
       const finishedAfter = await finishedAfterRestart();
+      const completedAfter = (await outcomes({ outcome: 'completed' })) - completedBeforeRestart;
+      // A job active at the kill may end after the restart on a slow worker (its user snapshot
+      // gone with Redis: skipped, user_not_found). It finished; it is not one of the new jobs.
+      const stragglers = Math.max(0, finishedAfter - enqueuedAfter);
       findings.check(
-        'after recovery the queue drains and every job enqueued after the restart finishes',
-        drained && finishedAfter === enqueuedAfter && enqueuedAfter > 0,
-        `${finishedAfter} of ${enqueuedAfter} finished; queue ${drained ? `empty ${((drainedAt - restartedAt) / 1000).toFixed(1)} s after the restart` : 'not empty after 30 s'}`,
+        'after recovery the queue drains and every job enqueued after the restart completes',
+        drained &&
+          enqueuedAfter > 0 &&
+          finishedAfter >= enqueuedAfter &&
+          completedAfter >= enqueuedAfter - stragglers,
+        `${enqueuedAfter} enqueued after the restart; ${finishedAfter} finished since (${completedAfter} completed, ${stragglers} from before the kill); queue ${drained ? `empty ${((drainedAt - restartedAt) / 1000).toFixed(1)} s after the restart` : 'not empty after 30 s'}`,
       );
 
-      const lost = enqueuedBeforeRestart - finishedBeforeRestart;
+      const enqueuedTotal = await apiSum(M.precacheJobsEnqueuedTotal);
+      const finishedTotal = await outcomes();
+      const lost = enqueuedTotal - finishedTotal;
+      // Not a lower bound too: an add whose reply the kill cut off counts as an enqueue failure
+      // although its job was in the queue.
       findings.check(
-        'every job enqueued before the kill finished, or was in the queue when Redis died (lost with it, counted)',
-        lost >= atKill.notStarted && lost <= atKill.notStarted + atKill.active,
-        `${enqueuedBeforeRestart} enqueued, ${finishedBeforeRestart} finished, ${lost} lost; at the kill ${atKill.notStarted} not started + ${atKill.active} active`,
+        'every enqueued job finished, or was in the queue when Redis died (lost with it, counted)',
+        lost >= 0 && lost <= atKill.notStarted + atKill.active,
+        `${enqueuedTotal} enqueued, ${finishedTotal} finished, ${lost} lost; at the kill ${atKill.notStarted} not started + ${atKill.active} active`,
       );
       findings.figure(
         'jobs lost with Redis (no persistence)',
@@ -299,9 +311,8 @@ export const redisOutage: Scenario = {
       const stats = await stack.simulator.stats();
       const upstreamReads = Object.values(stats.requests.byResource).reduce((a, b) => a + b, 0);
       findings.check(
-        'every finished job completed, and the upstream saw its six requests',
-        byOutcome.completed === finishedBeforeRestart + finishedAfter &&
-          upstreamReads >= 6 * byOutcome.completed,
+        'no job failed or warmed in part, and the upstream saw six requests per completed job',
+        byOutcome.partial + byOutcome.failed === 0 && upstreamReads >= 6 * byOutcome.completed,
         `outcomes ${JSON.stringify(byOutcome)}; upstream ${upstreamReads} resource requests for ${byOutcome.completed} completed jobs`,
       );
 

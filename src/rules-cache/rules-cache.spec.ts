@@ -256,6 +256,28 @@ describe(RulesCache.name, () => {
       expect(text(await (await instance()).cache.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
     });
 
+    it("keeps the other instance's entry when its own write loses the race, so grace still has something to serve", async () => {
+      store.tryLock = async () => {
+        throw new Error('Command timed out'); // no lock: both instances load
+      };
+      const first = await instance();
+      const second = await instance();
+      let release!: () => void;
+      db.gate = new Promise((r) => {
+        release = r;
+      });
+      const slow = second.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      await flush();
+      db.gate = undefined;
+      await first.cache.get(KIND, 'ec-1', db.loader('ec-1')); // written to L2 first
+      release();
+      expect(text(await slow)).toBe('v1');
+
+      db.down = true;
+      clock.advance(11 * MINUTE); // expired everywhere, within grace
+      expect(text(await second.cache.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
+    });
+
     it('drops a whole kind everywhere with a generation bump', async () => {
       const first = await instance();
       const second = await instance();

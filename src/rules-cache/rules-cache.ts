@@ -354,9 +354,15 @@ export class RulesCache {
     this.reportL1();
     const written = await this.l2.writeIfUnchanged(key, fence, entry, entry.expiresAt - now);
     if (written === false) {
-      // The key changed in Redis meanwhile (an invalidation on another instance, or a newer write).
+      // The key changed in Redis meanwhile: an invalidation on another instance (ours may predate
+      // it: drop it), or another instance's load that got there first (take theirs, so this
+      // instance keeps an entry to fall back on if the database goes).
       this.metrics.writeFenced(kind);
-      this.dropLocal(key);
+      const theirs = await this.l2.read(key);
+      if (theirs !== UNAVAILABLE && theirs?.kind === 'entry' && this.isCurrent(kind, theirs.entry)) {
+        this.l1.set(key, theirs.entry);
+        this.reportL1();
+      } else this.dropLocal(key);
     }
     return entry;
   }
