@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import type { RedisClient } from '../infrastructure/redis/redis-client.factory.js';
 import { RedisConnections } from '../infrastructure/redis/redis-connections.js';
 import { PrecacheMetrics } from '../platform/metrics/precache.metrics.js';
 import { PRECACHE_ORDER } from '../uhd/uhd-resources.js';
@@ -45,6 +46,8 @@ return math.max(1, tonumber(oldest[2]) + 1000000 - now)
  */
 export const PACING_SHARE = 0.9;
 
+const PACER_COMMAND_TIMEOUT_MS = 1_000;
+
 /**
  * Keeps the pre-cache's upstream requests, from every worker sharing Redis, within
  * PRECACHE_MAX_JOBS_PER_SECOND × 6 in any second. The job limiter bounds job starts, but a job's
@@ -55,6 +58,7 @@ export const PACING_SHARE = 0.9;
  */
 @Injectable()
 export class UpstreamPacer {
+  private readonly client: RedisClient;
   private readonly intervalMicros: number;
   private readonly perSecond: number;
   private readonly paceKey: string;
@@ -63,7 +67,7 @@ export class UpstreamPacer {
   private sequence = 0;
 
   constructor(
-    private readonly redis: RedisConnections,
+    redis: RedisConnections,
     private readonly metrics: PrecacheMetrics,
     config: AppConfig,
   ) {
@@ -72,6 +76,9 @@ export class UpstreamPacer {
       Math.floor(config.precache.maxJobsPerSecond * PRECACHE_ORDER.length * PACING_SHARE),
     );
     this.intervalMicros = Math.ceil(1_000_000 / this.perSecond);
+    // Its own connection: thousands of turns a second must not queue ahead of sign-in's flag
+    // reads on the shared patient connection when api and worker share a process (ROLE=all).
+    this.client = redis.dedicated('upstream-pacer', true, PACER_COMMAND_TIMEOUT_MS);
     this.paceKey = upstreamPaceKey(redis.keyPrefix);
     this.sentKey = upstreamSentKey(redis.keyPrefix);
   }
@@ -79,12 +86,10 @@ export class UpstreamPacer {
   /** Waits for this request's turn. Throws if Redis cannot be asked (the job's attempt then fails and retries). */
   async turn(signal?: AbortSignal): Promise<void> {
     const started = performance.now();
-    await delay(Number(await this.redis.patient.eval(RESERVE, 1, this.paceKey, this.intervalMicros)), signal);
+    await delay(Number(await this.client.eval(RESERVE, 1, this.paceKey, this.intervalMicros)), signal);
     const member = `${this.id}:${this.sequence++}`;
     for (;;) {
-      const waitMicros = Number(
-        await this.redis.patient.eval(ADMIT, 1, this.sentKey, this.perSecond, member),
-      );
+      const waitMicros = Number(await this.client.eval(ADMIT, 1, this.sentKey, this.perSecond, member));
       if (waitMicros === 0) break;
       await delay(waitMicros, signal);
     }

@@ -24,7 +24,7 @@ describe('UpstreamPacer (integration, real Redis)', () => {
 
   const pacer = () =>
     new UpstreamPacer(
-      { patient: redis, keyPrefix: prefix } as unknown as RedisConnections,
+      { dedicated: () => redis, keyPrefix: prefix } as unknown as RedisConnections,
       { upstreamWaited: jest.fn() } as unknown as PrecacheMetrics,
       { precache: { maxJobsPerSecond: 50 } } as unknown as AppConfig,
     );
