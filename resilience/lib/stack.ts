@@ -2,17 +2,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
 import { sampleSum, scrape } from '../../bench/lib/prometheus.js';
 import { type SimulatorProcess, startSimulatorProcess } from '../../bench/lib/uhd-simulator-process.js';
 import { Database } from '../../src/infrastructure/database/database.js';
 import { seedReplica } from '../../src/infrastructure/database/seed/seed-replica.js';
+import { createTestDatabase, MARIADB_ROOT_URL } from '../../test/support/mariadb.js';
 import { freePort } from '../../test/support/ports.js';
 import { PrivateRedis } from '../../test/support/redis-server.js';
 import { TcpProxy } from '../../test/support/tcp-proxy.js';
 
 export const ROOT = join(import.meta.dirname, '../../..');
-export const MYSQL_ROOT = process.env.RESILIENCE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306';
 export const ADMIN_TOKEN = 'resilience-admin-token-0123456789abcdef';
 export const INTERNAL_TOKEN = 'resilience-internal-token-0123456789abcdef';
 export const UHD_API_KEY = 'resilience-uhd-api-key-0123456789';
@@ -115,7 +114,7 @@ export class Stack {
   private constructor(
     readonly options: StackOptions,
     readonly redis: PrivateRedis | undefined,
-    readonly database: { name: string; url: string },
+    readonly database: { name: string; url: string; drop(): Promise<void> },
     readonly databaseProxy: TcpProxy,
     readonly simulator: SimulatorProcess,
     readonly apis: Instance[],
@@ -231,23 +230,20 @@ export class Stack {
     await this.simulator.stop();
     await this.databaseProxy.close();
     await this.redis?.kill();
-    await dropDatabase(this.database.name);
+    await this.database.drop();
   }
 }
 
 function mysqlTarget() {
-  const url = new URL(MYSQL_ROOT);
+  const url = new URL(MARIADB_ROOT_URL);
   return { host: url.hostname, port: Number(url.port || 3306) };
 }
 
+/** A database of the run's own (test/support's, dropped by `drop()`), migrated and seeded. */
 async function seededDatabase(label: string, channels: number) {
-  const name = `resilience_${label.replace(/[^a-z0-9]/gi, '_')}_${randomBytes(3).toString('hex')}`;
-  const admin = await createConnection({ uri: MYSQL_ROOT });
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
-  await admin.end();
-  const url = `${MYSQL_ROOT}/${name}`;
+  const created = await createTestDatabase(`resilience_${label}`);
   const database = Database.open({
-    url,
+    url: created.url,
     dialect: 'mysql',
     poolSize: 2,
     queryTimeoutMs: 60_000,
@@ -259,16 +255,7 @@ async function seededDatabase(label: string, channels: number) {
   } finally {
     await database.close();
   }
-  return { name, url };
-}
-
-async function dropDatabase(name: string) {
-  const conn = await createConnection({ uri: MYSQL_ROOT });
-  try {
-    await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
-  } finally {
-    await conn.end();
-  }
+  return created;
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
