@@ -108,6 +108,28 @@ describe(RulesCache.name, () => {
       expect(await second.metric('coalesced', { scope: 'cluster' })).toBe(1);
     });
 
+    it('takes the holder’s entry when the holder writes back and unlocks between two steps of a poll', async () => {
+      const first = await instance();
+      const second = await instance();
+      let release!: () => void;
+      db.gate = new Promise((r) => {
+        release = r;
+      });
+      const a = first.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      await flush();
+      const b = second.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      await flush(); // the second instance has missed L2 and lost the lock race: it is polling
+      const read = store.get.bind(store);
+      jest.spyOn(store, 'get').mockImplementationOnce(async (key: string) => {
+        const before = await read(key);
+        release();
+        await a; // the holder writes back and unlocks while this poll is between its two calls
+        return before;
+      });
+      expect([text(await a), text(await b)]).toEqual(['v1', 'v1']);
+      expect(db.loads).toBe(1);
+    });
+
     it('keeps the TTL within ±10% jitter and the L1 copy within the L2 TTL', async () => {
       random.push(0.999_999); // jitter factor ≈ 1.1
       const { cache: sut } = await instance();

@@ -306,12 +306,16 @@ export class RulesCache {
     while (this.clock.now() < deadline) {
       await sleep(LOCK_POLL_MS);
       if (signal.aborted) throw new RequestCancelled();
+      // The lock is checked before the entry is read: the holder writes back before it unlocks,
+      // so a released lock means the read below already sees its entry (read first, and a holder
+      // finishing in between would look like one that gave up).
+      const held = await this.l2.lockHeld(lockKey);
       const remote = await this.l2.read(key);
       if (remote === UNAVAILABLE) return undefined;
       if (remote?.kind === 'entry' && remote.fence !== fence && this.isCurrent(kind, remote.entry)) {
         if (entryState(remote.entry, this.clock.now()) !== 'expired') return remote.entry;
       }
-      if ((await this.l2.lockHeld(lockKey)) !== true) return undefined;
+      if (held !== true) return undefined;
     }
     return undefined;
   }
