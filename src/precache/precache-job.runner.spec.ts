@@ -8,7 +8,7 @@ import type { PrecacheMetrics } from '../platform/metrics/precache.metrics.js';
 import type { UhdClient } from '../uhd/uhd.client.js';
 import { UhdHttpError, UhdTimeoutError } from '../uhd/uhd-errors.js';
 import { uhdEndDate } from '../uhd/uhd-request.js';
-import type { UhdResource } from '../uhd/uhd-resources.js';
+import { PRECACHE_ORDER, type UhdResource } from '../uhd/uhd-resources.js';
 import type { PrecacheJobData } from './precache-job.js';
 import { PrecacheJobRunner, RetryFailedResources } from './precache-job.runner.js';
 import type { UpstreamPacer } from './upstream-pacer.js';
@@ -37,10 +37,26 @@ class FakeUhd {
 }
 
 function build(
-  options: { user?: UserSnapshot | undefined; flag?: boolean; pacer?: () => Promise<void> } = {},
+  options: {
+    user?: UserSnapshot | undefined;
+    flag?: boolean;
+    /** What reserving turns does (default: succeed). */
+    reserve?: () => Promise<void>;
+    /** What waiting for a turn does, by the turn's index (default: its turn has come). */
+    wait?: (index: number) => Promise<void>;
+  } = {},
 ) {
   const uhd = new FakeUhd();
-  const pacer = { turn: jest.fn(options.pacer ?? (async () => undefined)) };
+  const wait = jest.fn(async (index: number, _signal?: AbortSignal) => options.wait?.(index));
+  const pacer = {
+    wait,
+    reserve: jest.fn(async (count: number) => {
+      await options.reserve?.();
+      return Array.from({ length: count }, (_, index) => ({
+        wait: (signal?: AbortSignal) => wait(index, signal),
+      }));
+    }),
+  };
   const metrics = {
     jobSkipped: jest.fn(),
     jobAttemptEnded: jest.fn(),
@@ -134,28 +150,38 @@ describe(PrecacheJobRunner.name, () => {
       expect(metrics.jobAttemptEnded).toHaveBeenCalledWith('partial', expect.any(Number));
     });
 
-    it('waits its turn at the upstream pacer before each request', async () => {
-      let release!: () => void;
-      const gate = new Promise<void>((resolve) => {
-        release = resolve;
+    it('reserves one turn per request in one call, and sends each request at its own turn, in order', async () => {
+      const gates = Array.from({ length: 6 }, () => {
+        let resolve!: () => void;
+        const promise = new Promise<void>((r) => {
+          resolve = r;
+        });
+        return { promise, resolve };
       });
-      const { sut, uhd, pacer } = build({ pacer: () => gate });
+      const { sut, uhd, pacer } = build({ wait: (index) => gates[index].promise });
       const context = job();
 
       const running = sut.run(context);
       await new Promise((r) => setImmediate(r));
-      expect(pacer.turn).toHaveBeenCalledTimes(6);
-      expect(pacer.turn).toHaveBeenCalledWith(context.signal);
+      expect(pacer.reserve).toHaveBeenCalledTimes(1);
+      expect(pacer.reserve).toHaveBeenCalledWith(6);
+      expect(pacer.wait).toHaveBeenCalledTimes(6);
+      expect(pacer.wait).toHaveBeenCalledWith(0, context.signal);
       expect(uhd.started).toEqual([]);
 
-      release();
+      gates[0].resolve();
+      gates[1].resolve();
+      await new Promise((r) => setImmediate(r));
+      expect(uhd.started).toEqual(PRECACHE_ORDER.slice(0, 2));
+
+      for (const gate of gates) gate.resolve();
       expect((await running).outcome).toBe('completed');
-      expect(uhd.started).toHaveLength(6);
+      expect(uhd.started).toEqual(PRECACHE_ORDER);
     });
 
     it('ends the attempt for a retry, calling nothing upstream, when the pacer cannot reach Redis', async () => {
       const { sut, uhd, metrics } = build({
-        pacer: async () => {
+        reserve: async () => {
           throw new Error('Connection is closed.');
         },
       });

@@ -10,7 +10,7 @@ import { uhdEndDate } from '../uhd/uhd-request.js';
 import { PRECACHE_ORDER, type UhdResource } from '../uhd/uhd-resources.js';
 import type { PrecacheJobData, PrecacheJobResult } from './precache-job.js';
 import type { SkipReason } from './precache-outcomes.js';
-import { UpstreamPacer } from './upstream-pacer.js';
+import { UpstreamPacer, type UpstreamTurn } from './upstream-pacer.js';
 import { WarmedResources } from './warmed-resources.js';
 
 interface Fetched {
@@ -30,9 +30,10 @@ export class RetryFailedResources extends Error {
 /**
  * One attempt of a precache job: re-checks the flag, loads the user, and warms the upstream's
  * cache for the resources still pending, all in parallel, medications and vitals first. Each
- * resource has its own deadline and failure, so one never stops the others. Each request waits its
- * turn at the upstream pacer, which keeps every worker together under the upstream rate limit. A retry fetches only
- * what failed. The job ends with one outcome: completed, partial, failed (or skipped, with a reason).
+ * resource has its own deadline and failure, so one never stops the others. Each request leaves
+ * at a turn reserved from the upstream pacer, which keeps every worker together under the upstream
+ * rate limit. A retry fetches only what failed. The job ends with one outcome: completed, partial,
+ * failed (or skipped, with a reason).
  */
 @Injectable()
 export class PrecacheJobRunner {
@@ -75,8 +76,11 @@ export class PrecacheJobRunner {
         attempt: job.attempt,
         resources: pending.length,
       });
+      // The pacer's failures (Redis unreachable here, or in a request's turn.wait a request that
+      // kept waking too late) end the attempt and BullMQ retries it: they do not fail a resource.
+      const turns = await this.pacer.reserve(pending.length);
       const results = await Promise.all(
-        pending.map((resource) => this.fetch(resource, user.icn, endDate, job)),
+        pending.map((resource, i) => this.fetch(resource, turns[i], user.icn, endDate, job)),
       );
 
       const warmed = PRECACHE_ORDER.filter(
@@ -127,13 +131,12 @@ export class PrecacheJobRunner {
 
   private async fetch(
     resource: UhdResource,
+    turn: UpstreamTurn,
     icn: string,
     endDate: string,
     job: JobContext<PrecacheJobData>,
   ): Promise<Fetched> {
-    // Outside the resource's own failure handling: a pacer that cannot reach Redis ends the
-    // attempt (BullMQ retries it), it does not fail the resource.
-    await this.pacer.turn(job.signal);
+    await turn.wait(job.signal);
     const started = performance.now();
     try {
       await this.uhd.warm(resource, icn, { endDate, signal: job.signal });

@@ -7,8 +7,3 @@ export function warmedResourcesKey(prefix: string, userUuid: string): string {
 export function upstreamPaceKey(prefix: string): string {
   return `${prefix}precache:upstream-pace`;
 }
-
-/** Send times of the last second's pre-cache upstream requests (see UpstreamPacer). */
-export function upstreamSentKey(prefix: string): string {
-  return `${prefix}precache:upstream-sent`;
-}

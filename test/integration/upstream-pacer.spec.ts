@@ -22,44 +22,79 @@ describe('UpstreamPacer (integration, real Redis)', () => {
     await redis.quit();
   });
 
-  const pacer = () =>
+  const metrics = () => ({ upstreamWaited: jest.fn(), upstreamTurnRetaken: jest.fn() });
+  const pacer = (recorded = metrics()) =>
     new UpstreamPacer(
       { dedicated: () => redis, keyPrefix: prefix } as unknown as RedisConnections,
-      { upstreamWaited: jest.fn() } as unknown as PrecacheMetrics,
+      recorded as unknown as PrecacheMetrics,
       { precache: { maxJobsPerSecond: 50 } } as unknown as AppConfig,
     );
 
-  it('spaces 700 concurrent requests from two workers within 300 a second', async () => {
-    const [a, b] = [pacer(), pacer()];
-    const origin = performance.now();
-    const granted = await Promise.all(
-      Array.from({ length: 700 }, async (_, i) => {
-        await (i % 2 === 0 ? a : b).turn();
-        return performance.now() - origin;
-      }),
-    );
+  /** Blocks this process's event loop, as a GC pause or a busy core would. */
+  const stall = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
 
-    granted.sort((x, y) => x - y);
+  /** The most send times inside any one-second span. */
+  const busiestSecond = (times: number[]) => {
+    const sorted = [...times].sort((x, y) => x - y);
     let busiest = 0;
-    for (let start = 0, end = 0; end < granted.length; end++) {
-      while (granted[end] - granted[start] >= 1000) start++;
+    for (let start = 0, end = 0; end < sorted.length; end++) {
+      while (sorted[end] - sorted[start] >= 1000) start++;
       busiest = Math.max(busiest, end - start + 1);
     }
-    expect(busiest).toBeLessThanOrEqual(300);
-    // Paced, not merely throttled: the last turn comes about 700 intervals after the first.
+    return busiest;
+  };
+
+  /** Jobs of six requests from alternating pacers; resolves to each request's send time. */
+  const sendJobs = (pacers: UpstreamPacer[], jobs: number, origin: number) =>
+    Promise.all(
+      Array.from({ length: jobs }, async (_, i) => {
+        const turns = await pacers[i % pacers.length].reserve(6);
+        return Promise.all(
+          turns.map(async (turn) => {
+            await turn.wait();
+            return performance.now() - origin;
+          }),
+        );
+      }),
+    ).then((perJob) => perJob.flat());
+
+  it('spaces 702 requests from two workers within 300 a second, one reservation per job', async () => {
+    const origin = performance.now();
+    const sent = await sendJobs([pacer(), pacer()], 117, origin);
+
+    expect(busiestSecond(sent)).toBeLessThanOrEqual(300);
+    // Paced, not merely throttled: the last send comes about 700 intervals after the first.
     const interval = 1000 / (300 * PACING_SHARE);
-    expect(granted.at(-1)! - granted[0]).toBeGreaterThan(650 * interval);
+    expect(Math.max(...sent) - Math.min(...sent)).toBeGreaterThan(650 * interval);
+  });
+
+  it('keeps within the limit through a stall: requests that woke late take new turns instead of crowding a second', async () => {
+    const recorded = metrics();
+    const origin = performance.now();
+    const sending = sendJobs([pacer(recorded), pacer(recorded)], 117, origin);
+    // A 300 ms stall while turns are due: without retaking, its ~80 requests would leave at once
+    // when it ends, on top of the next second's even share of 270.
+    await new Promise((r) => setTimeout(r, 500));
+    stall(300);
+    const sent = await sending;
+
+    expect(sent).toHaveLength(702);
+    expect(busiestSecond(sent)).toBeLessThanOrEqual(300);
+    expect(recorded.upstreamTurnRetaken.mock.calls.length).toBeGreaterThan(0);
   });
 
   it('stops waiting when the job is cancelled', async () => {
     const sut = pacer();
     // A second's worth of turns reserved ahead of it: the next one has about a second to wait.
-    const ahead = Array.from({ length: 300 }, () => sut.turn());
-    await new Promise((r) => setTimeout(r, 100));
+    const ahead = await sut.reserve(300);
+    const [turn] = await sut.reserve(1);
     const controller = new AbortController();
-    const waiting = sut.turn(controller.signal);
+    const waiting = turn.wait(controller.signal);
     controller.abort(new Error('job cancelled'));
     await expect(waiting).rejects.toThrow('job cancelled');
-    await Promise.all(ahead);
+    await Promise.all(ahead.map((t) => t.wait()));
   });
 });

@@ -41,6 +41,7 @@ export const MetricNames = {
   precacheResourceRequestsTotal: 'precache_resource_requests_total',
   precacheResourceDurationSeconds: 'precache_resource_duration_seconds',
   precacheUpstreamWaitSeconds: 'precache_upstream_wait_seconds',
+  precacheUpstreamTurnsRetakenTotal: 'precache_upstream_turns_retaken_total',
   precacheQueueJobs: 'precache_queue_jobs',
   healthRecordRequestDurationSeconds: 'health_record_request_duration_seconds',
   uhdCircuitBreakerOpen: 'uhd_circuit_breaker_open',

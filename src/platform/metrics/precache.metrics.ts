@@ -59,6 +59,10 @@ export const precacheMetricProviders = [
     help: 'Time each precache upstream request waited for its turn under the upstream rate limit.',
     buckets: [0, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
   }),
+  makeCounterProvider({
+    name: Names.precacheUpstreamTurnsRetakenTotal,
+    help: 'Precache upstream requests that woke too late to keep their turn and took a new one (a stalled or overloaded worker).',
+  }),
   makeGaugeProvider({
     name: Names.precacheQueueJobs,
     help: 'Jobs in the precache queue by state, sampled periodically (the same for every instance).',
@@ -88,6 +92,7 @@ export class PrecacheMetrics {
     @InjectMetric(Names.precacheResourceRequestsTotal) private readonly resources: Counter<string>,
     @InjectMetric(Names.precacheResourceDurationSeconds) private readonly resourceSeconds: Histogram<string>,
     @InjectMetric(Names.precacheUpstreamWaitSeconds) private readonly upstreamWait: Histogram<string>,
+    @InjectMetric(Names.precacheUpstreamTurnsRetakenTotal) private readonly turnsRetaken: Counter<string>,
     @InjectMetric(Names.precacheQueueJobs) private readonly queueJobs: Gauge<string>,
     @InjectMetric(Names.healthRecordRequestDurationSeconds) private readonly readSeconds: Histogram<string>,
   ) {}
@@ -125,6 +130,10 @@ export class PrecacheMetrics {
 
   upstreamWaited(seconds: number) {
     this.upstreamWait.observe(Math.max(0, seconds));
+  }
+
+  upstreamTurnRetaken() {
+    this.turnsRetaken.inc();
   }
 
   queueSampled(counts: Record<QueueState, number>) {
