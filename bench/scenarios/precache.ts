@@ -3,6 +3,7 @@ import { queueKeyPrefix } from '../../src/infrastructure/queue/queue-keys.js';
 import { MetricNames as M } from '../../src/platform/metrics/metric-names.js';
 import { serviceEnv, tempSqlite } from '../lib/bench-env.js';
 import { runClient } from '../lib/child-json.js';
+import { failedCalls, type LoadResult } from '../lib/load-result.js';
 import { metric } from '../lib/prometheus.js';
 import { deleteByPrefix, watchRedisMemory } from '../lib/redis-memory.js';
 import { table } from '../lib/report.js';
@@ -16,16 +17,8 @@ const INTERNAL = 'bench-internal-token-0123456789';
 const API_KEY = 'bench-uhd-api-key';
 const FLAG = 'mhv_accelerated_delivery_labs';
 
-interface LoadResult {
-  latencies: number[];
-  errors: Record<string, number>;
-  seconds: number;
-}
-
 const log = (line: string) => process.stderr.write(`  precache: ${line}\n`);
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
-const errorCount = (result: { errors: Record<string, number> }) =>
-  Object.values(result.errors).reduce((a, b) => a + b, 0);
 
 const spread = (runs: Array<{ p50: number }>) =>
   Math.max(...runs.map((r) => r.p50)) - Math.min(...runs.map((r) => r.p50));
@@ -105,10 +98,32 @@ function cpuSeconds(pid: number): number {
 // ---------------------------------------------------------------------------------------------
 
 const SIGN_IN_RATE = 200;
+
+function signInTable(title: string, overhead: Awaited<ReturnType<typeof signInOverhead>>): string[] {
+  return [
+    `${title}: ${overhead.jobsRun} jobs ran during the "on" runs; run-to-run spread of the p50 ${ms(spread(overhead.runs.off))} ms off, ${ms(spread(overhead.runs.on))} ms on.`,
+    '',
+    table(
+      ['precache', 'p50 ms (runs)', 'p99 ms (runs)', 'errors'],
+      (['off', 'on'] as const).map((mode) => [
+        mode,
+        overhead.runs[mode].map((r) => ms(r.p50)).join(', '),
+        overhead.runs[mode].map((r) => ms(r.p99)).join(', '),
+        describeErrors(overhead.runs[mode].map((r) => r.errors)),
+      ]),
+    ),
+  ];
+}
 const SIGN_IN_SECONDS = 10;
 
+/**
+ * Where the jobs run while sign-ins are measured: in their own `ROLE=worker` process beside a
+ * `ROLE=api` one (how production runs), or in the same process (`ROLE=all`, the default).
+ */
+type Layout = 'split' | 'all';
+
 /** Sign-in latency, flag off vs on, same instance settings, alternating runs. */
-export async function signInOverhead(simulator: SimulatorProcess) {
+export async function signInOverhead(simulator: SimulatorProcess, layout: Layout) {
   const runs: Record<'off' | 'on', Array<{ p50: number; p99: number; errors: Record<string, number> }>> = {
     off: [],
     on: [],
@@ -116,13 +131,23 @@ export async function signInOverhead(simulator: SimulatorProcess) {
   let jobsRun = 0;
   for (let round = 1; round <= 3; round++) {
     for (const mode of ['off', 'on'] as const) {
-      log(`sign-in latency, precache ${mode}, round ${round} ...`);
+      log(
+        `sign-in latency, ${layout === 'all' ? 'ROLE=all' : 'api + worker'}, precache ${mode}, round ${round} ...`,
+      );
+      const settings = { PRECACHE_CONCURRENCY: '100', PRECACHE_MAX_JOBS_PER_SECOND: '200' };
       const run = await precacheService(
         simulator,
-        { PRECACHE_CONCURRENCY: '100', PRECACHE_MAX_JOBS_PER_SECOND: '200' },
+        { ...settings, ROLE: layout === 'all' ? 'all' : 'api' },
         { flagOn: mode === 'on' },
       );
+      let worker: ServiceProcess | undefined;
       try {
+        if (layout === 'split')
+          worker = await startService({
+            ...run.env,
+            ROLE: 'worker',
+            PORT: String((await serviceEnv()).PORT),
+          });
         const result = await runClient<LoadResult>('sign-in-load', {
           url: run.service.httpUrl,
           token: INTERNAL,
@@ -131,10 +156,11 @@ export async function signInOverhead(simulator: SimulatorProcess) {
           seconds: SIGN_IN_SECONDS,
           warmup: 2,
         });
-        const summary = summarize(result.latencies, errorCount(result), result.seconds);
+        const summary = summarize(result.latencies, failedCalls(result), result.seconds);
         runs[mode].push({ p50: summary.p50, p99: summary.p99, errors: result.errors });
-        if (mode === 'on') jobsRun += await finishedJobs(run.service.httpUrl);
+        if (mode === 'on') jobsRun += await finishedJobs((worker ?? run.service).httpUrl);
       } finally {
+        await worker?.stop();
         await run.stop();
       }
     }
@@ -304,7 +330,7 @@ export async function burst(simulator: SimulatorProcess, limit: number) {
     return {
       count,
       limit,
-      signIns: summarize(signIns.latencies, errorCount(signIns), signIns.seconds),
+      signIns: summarize(signIns.latencies, failedCalls(signIns), signIns.seconds),
       signInSeconds,
       drainSeconds,
       peakWaiting,
@@ -333,7 +359,8 @@ export async function precacheScenario(): Promise<string> {
   });
   const defaults = await startSimulatorProcess({ 'api-key': API_KEY });
   try {
-    const overhead = await signInOverhead(fast);
+    const split = await signInOverhead(fast, 'split');
+    const overhead = await signInOverhead(fast, 'all');
     const slowest = await jobVsSlowestResource(defaults);
     const throughput = [];
     for (const concurrency of [64, 128, 256])
@@ -342,6 +369,7 @@ export async function precacheScenario(): Promise<string> {
     const flood = await burst(fast, 200);
 
     const overheadP50 = overhead.p50.on - overhead.p50.off;
+    const splitOverheadP50 = split.p50.on - split.p50.off;
     const best = throughput.reduce((a, b) => (b.steadyJobsPerSecond > a.steadyJobsPerSecond ? b : a));
     const speedUp = reads.cold.p50 / reads.warm.p50;
     const verdict = (ok: boolean) => (ok ? '**met**' : '**NOT met**');
@@ -356,7 +384,13 @@ export async function precacheScenario(): Promise<string> {
         ['measure', 'result', 'target', ''],
         [
           [
-            'sign-in p50 overhead, precache on vs off',
+            'sign-in p50 overhead, precache on vs off: api and worker processes (production layout)',
+            `${ms(splitOverheadP50)} ms (p50 ${ms(split.p50.off)} → ${ms(split.p50.on)} ms; p99 ${ms(split.p99.off)} → ${ms(split.p99.on)} ms)`,
+            '≤ 1 ms',
+            verdict(splitOverheadP50 <= 1),
+          ],
+          [
+            'sign-in p50 overhead, precache on vs off: jobs in the same process (`ROLE=all`)',
             `${ms(overheadP50)} ms (p50 ${ms(overhead.p50.off)} → ${ms(overhead.p50.on)} ms; p99 ${ms(overhead.p99.off)} → ${ms(overhead.p99.on)} ms)`,
             '≤ 1 ms',
             verdict(overheadP50 <= 1),
@@ -388,23 +422,17 @@ export async function precacheScenario(): Promise<string> {
         ],
       ),
       '',
-      `### Sign-in latency (open loop, ${SIGN_IN_RATE} sign-ins/s for ${SIGN_IN_SECONDS} s after 2 s warm-up, a new user each, \`ROLE=all\`, upstream 200 ms)`,
+      `### Sign-in latency (open loop, ${SIGN_IN_RATE} sign-ins/s for ${SIGN_IN_SECONDS} s after 2 s warm-up, a new user each, upstream 200 ms)`,
       '',
       'Precache off: the flag is off (eligibility still runs and skips with `flag_off`). On: every sign-in',
-      `enqueues a job and the same process runs them (concurrency 100, limit 200 jobs/s; ${overhead.jobsRun} jobs ran during the "on" runs).`,
-      'Fresh instance per run, runs alternated, medians of three runs each.',
-      `Run-to-run spread of the p50 within one mode: ${ms(spread(overhead.runs.off))} ms off, ${ms(spread(overhead.runs.on))} ms on;`,
-      'a difference smaller than that is noise of this shared two-core machine.',
+      'enqueues a job (concurrency 100, limit 200 jobs/s), run either by a `ROLE=worker` process beside the',
+      '`ROLE=api` one that takes the sign-ins (how production runs; both on the same two cores here) or by',
+      'the same process (`ROLE=all`). Fresh processes per run, runs alternated, medians of three runs each;',
+      'a difference smaller than the run-to-run spread is noise of this shared two-core machine.',
       '',
-      table(
-        ['precache', 'p50 ms (runs)', 'p99 ms (runs)', 'errors'],
-        (['off', 'on'] as const).map((mode) => [
-          mode,
-          overhead.runs[mode].map((r) => ms(r.p50)).join(', '),
-          overhead.runs[mode].map((r) => ms(r.p99)).join(', '),
-          describeErrors(overhead.runs[mode].map((r) => r.errors)),
-        ]),
-      ),
+      ...signInTable('api + worker processes', split),
+      '',
+      ...signInTable('one process, `ROLE=all`', overhead),
       '',
       '### Job duration vs its slowest resource (simulator defaults: 2 s ± 0.4 s per miss)',
       '',

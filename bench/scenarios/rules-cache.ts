@@ -7,20 +7,13 @@ import { freePort } from '../../test/support/ports.js';
 import { PrivateRedis } from '../../test/support/redis-server.js';
 import { seededMariaDb, serviceEnv } from '../lib/bench-env.js';
 import { runClient } from '../lib/child-json.js';
+import { failedCalls, type LoadResult } from '../lib/load-result.js';
 import { RawRulesClient, waitForGrpc } from '../lib/raw-grpc.js';
 import { table } from '../lib/report.js';
 import { spawnNode, startService } from '../lib/service-process.js';
 import { type LatencySummary, median, ms, percentile, rate, summarize } from '../lib/stats.js';
 import { saveChartData, saveTimeline } from '../lib/timelines.js';
 import { zipfSimulationReport } from './rules-cache-zipf.js';
-
-interface LoadResult {
-  latencies: number[];
-  startsMs: number[];
-  errors: Record<string, number>;
-  errorStartsMs: number[];
-  seconds: number;
-}
 
 const SECONDS = 3;
 const SELECTS_PER_COVERAGE_LOAD = 4;
@@ -39,12 +32,7 @@ const load = (
     warmup: 1,
     ...extra,
   });
-const summary = (r: LoadResult): LatencySummary =>
-  summarize(
-    r.latencies,
-    Object.values(r.errors).reduce((a, b) => a + b, 0),
-    r.seconds,
-  );
+const summary = (r: LoadResult): LatencySummary => summarize(r.latencies, failedCalls(r), r.seconds);
 
 /** p99 per window: the steady level (median window) and the worst window. */
 function windowedP99(result: LoadResult, windowMs: number) {

@@ -1,15 +1,10 @@
 import { SEEDED_CHANNELS, SEEDED_SIZES } from '../../src/infrastructure/database/seed/replica-generator.js';
 import { seededMariaDb, serviceEnv, tempSqlite } from '../lib/bench-env.js';
 import { runClient } from '../lib/child-json.js';
+import { failedCalls, type LoadResult } from '../lib/load-result.js';
 import { table } from '../lib/report.js';
 import { startService } from '../lib/service-process.js';
 import { type LatencySummary, ms, rate, summarize } from '../lib/stats.js';
-
-interface LoadResult {
-  latencies: number[];
-  errors: Record<string, number>;
-  seconds: number;
-}
 
 const SECONDS = 6;
 
@@ -83,6 +78,6 @@ async function load(address: string, channel: string, concurrency: number): Prom
     seconds: SECONDS,
     warmup: 1,
   });
-  const errors = Object.values(result.errors).reduce((a, b) => a + b, 0);
+  const errors = failedCalls(result);
   return summarize(result.latencies, errors, result.seconds);
 }
