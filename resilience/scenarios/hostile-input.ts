@@ -1,16 +1,15 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type MessageEvent, WebSocket } from 'undici';
 import { MetricNames } from '../../src/platform/metrics/metric-names.js';
 import { eventually } from '../../test/support/eventually.js';
 import { rulesClient } from '../../test/support/grpc-client.js';
 import type { HostileReport, ProblemKind } from '../clients/hostile-client.js';
 import { garbageEntry } from '../clients/hostile-stream-entries.js';
+import { CollectedMemory, MIB, NODE_OPTIONS_WITH_INSPECTOR, rssOf } from '../lib/process-memory.js';
 import type { Scenario } from '../lib/scenario.js';
 import { ADMIN_TOKEN, INTERNAL_TOKEN, type Instance, Stack } from '../lib/stack.js';
 
-const MIB = 1024 * 1024;
 const CONSUMER_GROUP = 'rules-cache-invalidator';
 
 /**
@@ -34,14 +33,11 @@ export const hostileInput: Scenario = {
     const seed = profile.seed;
     log(`seed ${seed}: ${cases} cases in two halves, ${streamEntries} stream entries`);
 
-    // The inspector port is where SIGUSR1 opens it (0: any free port, printed in the log): the
-    // memory check forces full collections through it.
-    const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} --inspect-port=127.0.0.1:0`.trim();
     const stack = await Stack.start({
       label: 'hostile',
       channels: 10,
       logDir,
-      env: { NODE_OPTIONS: nodeOptions },
+      env: { NODE_OPTIONS: NODE_OPTIONS_WITH_INSPECTOR },
     });
     const memory = new CollectedMemory();
     try {
@@ -260,78 +256,6 @@ function merge(a: HostileReport, b: HostileReport): HostileReport {
   };
 }
 
-/**
- * Forces full garbage collections in a process and reads its memory, through the inspector that
- * SIGUSR1 opens (on the port `--inspect-port` names; its address is printed in the process's log).
- */
-class CollectedMemory {
-  private readonly sockets = new Map<Instance, WebSocket>();
-  private nextId = 0;
-
-  async of(instances: Instance[]): Promise<Array<{ rss: number; heapUsed: number }>> {
-    const out: Array<{ rss: number; heapUsed: number }> = [];
-    for (const instance of instances) {
-      const socket = await this.socket(instance);
-      await this.call(socket, 'HeapProfiler.collectGarbage');
-      await this.call(socket, 'HeapProfiler.collectGarbage');
-      const usage = (await this.call(socket, 'Runtime.evaluate', {
-        expression: 'JSON.stringify(process.memoryUsage())',
-        returnByValue: true,
-      })) as { result: { value: string } };
-      const { heapUsed } = JSON.parse(usage.result.value) as { heapUsed: number };
-      out.push({ rss: rssOf(instance), heapUsed });
-    }
-    return out;
-  }
-
-  close() {
-    for (const socket of this.sockets.values()) socket.close();
-  }
-
-  private async socket(instance: Instance): Promise<WebSocket> {
-    const open = this.sockets.get(instance);
-    if (open) return open;
-    instance.child?.kill('SIGUSR1');
-    let url: string | undefined;
-    await eventually(
-      () => {
-        const found = [
-          ...readFileSync(instance.logFile, 'utf8').matchAll(/Debugger listening on (ws:\/\/\S+)/g),
-        ];
-        url = found.at(-1)?.[1];
-        return url !== undefined;
-      },
-      10_000,
-      100,
-    );
-    if (!url) throw new Error(`${instance.name}: the inspector did not open`);
-    const socket = new WebSocket(url);
-    await new Promise((resolve, reject) => {
-      socket.addEventListener('open', resolve, { once: true });
-      socket.addEventListener('error', reject, { once: true });
-    });
-    await this.call(socket, 'HeapProfiler.enable');
-    this.sockets.set(instance, socket);
-    return socket;
-  }
-
-  private call(socket: WebSocket, method: string, params: object = {}): Promise<unknown> {
-    const id = ++this.nextId;
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`inspector ${method} timed out`)), 30_000);
-      const onMessage = (event: MessageEvent) => {
-        const message = JSON.parse(String(event.data)) as { id?: number; result?: unknown };
-        if (message.id !== id) return;
-        clearTimeout(timer);
-        socket.removeEventListener('message', onMessage);
-        resolve(message.result);
-      };
-      socket.addEventListener('message', onMessage);
-      socket.send(JSON.stringify({ id, method, params }));
-    });
-  }
-}
-
 /** User + system CPU seconds each process has used, from /proc/<pid>/stat (clock ticks of 10 ms). */
 function cpuSecondsOf(instances: Instance[]): number[] {
   return instances.map((instance) => {
@@ -340,13 +264,6 @@ function cpuSecondsOf(instances: Instance[]): number[] {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100;
   });
-}
-
-/** VmRSS of a process, from /proc (bytes). */
-function rssOf(instance: Instance): number {
-  const status = readFileSync(`/proc/${instance.child?.pid}/status`, 'utf8');
-  const kib = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-  return Number(kib ?? Number.NaN) * 1024;
 }
 
 /**

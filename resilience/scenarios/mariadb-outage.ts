@@ -1,19 +1,11 @@
 import { runClient } from '../../bench/lib/child-json.js';
+import { answeredCalls, failedCalls, type LoadResult, startedBetween } from '../../bench/lib/load-result.js';
 import { RawRulesClient } from '../../bench/lib/raw-grpc.js';
 import { ms, summarize } from '../../bench/lib/stats.js';
 import { MetricNames as M } from '../../src/platform/metrics/metric-names.js';
 import { eventually } from '../../test/support/eventually.js';
 import type { Scenario } from '../lib/scenario.js';
 import { type Instance, Stack, sleep } from '../lib/stack.js';
-
-interface LoadResult {
-  latencies: number[];
-  startsMs: number[];
-  errors: Record<string, number>;
-  errorStartsMs: number[];
-  seconds: number;
-  originEpochMs: number;
-}
 
 const CUT_MS = 10_000;
 /** Entries live 4 s (±10%), fresh for the first half: every cached entry goes stale, then past its TTL, during the cut. */
@@ -149,20 +141,20 @@ export const mariadbOutage: Scenario = {
       );
 
       // ---- cached channels -----------------------------------------------------------------
-      const cachedErrors = cached.reduce((n, r) => n + Object.values(r.errors).reduce((a, b) => a + b, 0), 0);
-      const during = window(cached, cutAt, restoredAt);
-      const pastTtl = window(cached, cutAt + TTL_MAX_MS, restoredAt);
+      const cachedErrors = failedCalls(cached);
+      const during = startedBetween(cached, cutAt, restoredAt);
+      const pastTtl = startedBetween(cached, cutAt + TTL_MAX_MS, restoredAt);
       findings.check(
         'cached channels keep answering: no error on the warmed channels, before, during or after the cut',
         cachedErrors === 0 && during.count > 0,
-        `${cached.reduce((n, r) => n + r.latencies.length, 0)} OK (${during.count} during the cut), ${cachedErrors} failed ${JSON.stringify(cached.map((r) => r.errors))}`,
+        `${answeredCalls(cached)} OK (${during.count} during the cut), ${cachedErrors} failed ${JSON.stringify(cached.map((r) => r.errors))}`,
       );
       findings.check(
         `stale answers within grace: entries past their TTL (${TTL_SECONDS} s +10%) still answered while the database was down`,
         pastTtl.count > 0 && staleDuring > 0,
         `${pastTtl.count} OK answers started ≥ ${(TTL_MAX_MS / 1000).toFixed(1)} s into the cut; rules_cache_requests_total{result="stale"} +${staleDuring} during the cut`,
       );
-      const before = window(cached, flowingAt, cutAt);
+      const before = startedBetween(cached, flowingAt, cutAt);
       findings.figure(
         'cached reads (ms) before / during the cut',
         `p50 ${ms(before.p50)} / ${ms(during.p50)}, p99 ${ms(before.p99)} / ${ms(during.p99)}, max during ${ms(during.max)} (${perSecondPerApi}/s per instance)`,
@@ -205,17 +197,6 @@ export const mariadbOutage: Scenario = {
     }
   },
 };
-
-/** Latency summary of the OK calls (of every client) that started in [from, to) (epoch ms). */
-function window(results: LoadResult[], from: number, to: number) {
-  const latencies = results.flatMap((r) =>
-    r.latencies.filter((_, i) => {
-      const started = r.originEpochMs + r.startsMs[i];
-      return started >= from && started < to;
-    }),
-  );
-  return summarize(latencies, 0, 1);
-}
 
 /** Reads every cached channel on every api instance until each answers, so L1 holds them all. */
 async function warm(clients: RawRulesClient[]): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Cluster } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { runClient } from '../../bench/lib/child-json.js';
+import { failedCalls, type LoadResult } from '../../bench/lib/load-result.js';
 import { RawRulesClient } from '../../bench/lib/raw-grpc.js';
 import { ms, percentile } from '../../bench/lib/stats.js';
 import { queueKeyPrefix } from '../../src/infrastructure/queue/queue-keys.js';
@@ -13,16 +14,6 @@ import { rulesClient } from '../../test/support/grpc-client.js';
 import { PrivateRedisCluster } from '../../test/support/redis-cluster.js';
 import type { Scenario, ScenarioContext } from '../lib/scenario.js';
 import { INTERNAL_TOKEN, Stack, sleep } from '../lib/stack.js';
-
-interface GrpcLoad {
-  latencies: number[];
-  errors: Record<string, number>;
-  seconds: number;
-}
-interface SignInLoad {
-  latencies: number[];
-  errors: Record<string, number>;
-}
 
 const CHANNELS = 30;
 const channelIds = Array.from({ length: CHANNELS }, (_, i) => `ec-${String(i + 1).padStart(4, '0')}`);
@@ -201,14 +192,14 @@ async function signInsWarmed(stack: Stack, count: number, { findings, log }: Sce
       Object.entries(now).map(([k, v]) => [k, v - before[k as keyof typeof before]]),
     ) as typeof now;
   };
-  const result = await runClient<SignInLoad>('sign-in-load', {
+  const result = await runClient<LoadResult>('sign-in-load', {
     url: stack.apis[0].httpUrl,
     token: INTERNAL_TOKEN,
     mode: 'burst',
     count,
     concurrency: 8,
   });
-  const failedSignIns = Object.values(result.errors).reduce((a, b) => a + b, 0);
+  const failedSignIns = failedCalls(result);
   findings.check(
     `${where}: every sign-in answered 201`,
     failedSignIns === 0 && result.latencies.length === count,
@@ -342,7 +333,7 @@ async function flushScansEveryMaster(
 
 /** Steady gRPC load from its own process on the hot set (L1 hits on api-1). */
 async function l1HitLoad(stack: Stack, plan: { loadSeconds: number; concurrency: number }) {
-  const run = await runClient<GrpcLoad>('grpc-load', {
+  const run = await runClient<LoadResult>('grpc-load', {
     address: stack.apis[0].grpcAddress,
     channels: channelIds.slice(0, 20).join(','),
     concurrency: plan.concurrency,
@@ -351,7 +342,7 @@ async function l1HitLoad(stack: Stack, plan: { loadSeconds: number; concurrency:
   });
   return {
     latencies: run.latencies,
-    errors: Object.values(run.errors).reduce((a, b) => a + b, 0),
+    errors: failedCalls(run),
     seconds: run.seconds,
   };
 }

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { runClient } from '../../bench/lib/child-json.js';
+import { answeredCalls, failedCalls, type LoadResult, startedBetween } from '../../bench/lib/load-result.js';
 import { RawRulesClient } from '../../bench/lib/raw-grpc.js';
-import { ms, summarize } from '../../bench/lib/stats.js';
+import { ms } from '../../bench/lib/stats.js';
 import {
   FlipperFields,
   flipperFeatureKey,
@@ -14,14 +15,6 @@ import type { SkipReason } from '../../src/precache/precache-outcomes.js';
 import { eventually } from '../../test/support/eventually.js';
 import type { Scenario } from '../lib/scenario.js';
 import { INTERNAL_TOKEN, type Instance, PRECACHE_FLAG, Stack, sleep } from '../lib/stack.js';
-
-interface LoadResult {
-  latencies: number[];
-  startsMs: number[];
-  errors: Record<string, number>;
-  seconds: number;
-  originEpochMs: number;
-}
 
 /**
  * What the load reads all along. Light channels: the 3,351-contract ec-0002 loaded again on
@@ -179,16 +172,16 @@ export const redisOutage: Scenario = {
       log('load done; settling the accounting and draining the queue');
 
       // ---- RPCs --------------------------------------------------------------------------
-      const rpcErrors = grpc.reduce((n, r) => n + count(r.errors), 0);
-      const rpcs = grpc.reduce((n, r) => n + r.latencies.length, 0);
+      const rpcErrors = failedCalls(grpc);
+      const rpcs = answeredCalls(grpc);
       findings.check(
         'no failed RPC (both api instances, before, during and after the outage)',
         rpcErrors === 0 && rpcs > 0,
         `${rpcs} OK, ${rpcErrors} failed ${JSON.stringify(grpc.map((r) => r.errors))}`,
       );
-      const rpcBefore = window(grpc, flowingAt, killedAt);
-      const rpcDuring = window(grpc, killedAt, restartedAt);
-      const rpcAfter = window(grpc, restartedAt, Number.POSITIVE_INFINITY);
+      const rpcBefore = startedBetween(grpc, flowingAt, killedAt);
+      const rpcDuring = startedBetween(grpc, killedAt, restartedAt);
+      const rpcAfter = startedBetween(grpc, restartedAt, Number.POSITIVE_INFINITY);
       findings.figure(
         'RPC latency (ms) before / during / after the outage',
         `p50 ${ms(rpcBefore.p50)} / ${ms(rpcDuring.p50)} / ${ms(rpcAfter.p50)}, p99 ${ms(rpcBefore.p99)} / ${ms(rpcDuring.p99)} / ${ms(rpcAfter.p99)}, max ${ms(rpcBefore.max)} / ${ms(rpcDuring.max)} / ${ms(rpcAfter.max)} (${rpcBefore.count} / ${rpcDuring.count} / ${rpcAfter.count} calls, ${grpcPerSecondPerApi}/s per instance)`,
@@ -196,15 +189,15 @@ export const redisOutage: Scenario = {
 
       // ---- sign-ins ----------------------------------------------------------------------
       const sent = stack.apis.length * Math.ceil(loadSeconds * signInsPerSecondPerApi);
-      const answered201 = signIns.reduce((n, r) => n + r.latencies.length, 0);
-      const signInErrors = signIns.reduce((n, r) => n + count(r.errors), 0);
+      const answered201 = answeredCalls(signIns);
+      const signInErrors = failedCalls(signIns);
       findings.check(
         'sign-ins all answered 201, during the outage too',
         answered201 === sent && signInErrors === 0 && outageSessions.length === 2,
         `${answered201} of ${sent} load sign-ins answered 201, ${signInErrors} failed ${JSON.stringify(signIns.map((r) => r.errors))}; ${outageSessions.length} of 2 probe sign-ins 201`,
       );
-      const signInBefore = window(signIns, flowingAt, killedAt);
-      const signInDuring = window(signIns, killedAt, restartedAt);
+      const signInBefore = startedBetween(signIns, flowingAt, killedAt);
+      const signInDuring = startedBetween(signIns, killedAt, restartedAt);
       findings.figure(
         'sign-in latency (ms) before / during the outage',
         `p50 ${ms(signInBefore.p50)} / ${ms(signInDuring.p50)}, p99 ${ms(signInBefore.p99)} / ${ms(signInDuring.p99)} (${signInDuring.count} sign-ins during)`,
@@ -367,17 +360,5 @@ async function warm(stack: Stack): Promise<void> {
   }
 }
 
-/** Latency summary of the requests (of every client) that started in [from, to) (epoch ms). */
-function window(results: LoadResult[], from: number, to: number) {
-  const latencies = results.flatMap((r) =>
-    r.latencies.filter((_, i) => {
-      const started = r.originEpochMs + r.startsMs[i];
-      return started >= from && started < to;
-    }),
-  );
-  return summarize(latencies, 0, 1);
-}
-
-const count = (errors: Record<string, number>) => Object.values(errors).reduce((a, b) => a + b, 0);
 const sumOf = (a: { enqueued: number; skipped: number; deduplicated: number; enqueueFailed: number }) =>
   a.enqueued + a.skipped + a.deduplicated + a.enqueueFailed;

@@ -1,14 +1,9 @@
 import { runClient } from '../../bench/lib/child-json.js';
+import { answeredCalls, failedCalls, type LoadResult } from '../../bench/lib/load-result.js';
 import { ms, summarize } from '../../bench/lib/stats.js';
 import { MetricNames as M } from '../../src/platform/metrics/metric-names.js';
 import type { Scenario } from '../lib/scenario.js';
 import { INTERNAL_TOKEN, Stack, sleep } from '../lib/stack.js';
-
-interface SignInResult {
-  latencies: number[];
-  errors: Record<string, number>;
-  seconds: number;
-}
 
 /** Jobs a second the worker may start; each job makes six upstream requests. */
 const JOBS_PER_SECOND = 150;
@@ -36,7 +31,7 @@ export const signInBurst: Scenario = {
       const signIns = (count: number, concurrency: number) =>
         Promise.all(
           stack.apis.map((api) =>
-            runClient<SignInResult>('sign-in-load', {
+            runClient<LoadResult>('sign-in-load', {
               url: api.httpUrl,
               token: INTERNAL_TOKEN,
               mode: 'burst',
@@ -45,16 +40,13 @@ export const signInBurst: Scenario = {
             }),
           ),
         );
-      const answered = (results: SignInResult[]) => results.reduce((n, r) => n + r.latencies.length, 0);
-      const failed = (results: SignInResult[]) =>
-        results.reduce((n, r) => n + Object.values(r.errors).reduce((a, b) => a + b, 0), 0);
 
       log('100 concurrent sign-ins ...');
       const concurrent = await signIns(100, 100);
       findings.check(
         '100 concurrent sign-ins all answered 201',
-        answered(concurrent) === 100 && failed(concurrent) === 0,
-        `${answered(concurrent)} answered, ${failed(concurrent)} failed`,
+        answeredCalls(concurrent) === 100 && failedCalls(concurrent) === 0,
+        `${answeredCalls(concurrent)} answered, ${failedCalls(concurrent)} failed`,
       );
 
       log(`burst of ${burst} ...`);
@@ -63,12 +55,12 @@ export const signInBurst: Scenario = {
       const answerSeconds = (performance.now() - started) / 1000;
       findings.check(
         `the burst of ${burst} all answered 201`,
-        answered(flood) === burst && failed(flood) === 0,
-        `${answered(flood)} answered in ${answerSeconds.toFixed(1)} s, ${failed(flood)} failed ${JSON.stringify(flood.flatMap((r) => Object.entries(r.errors)))}`,
+        answeredCalls(flood) === burst && failedCalls(flood) === 0,
+        `${answeredCalls(flood)} answered in ${answerSeconds.toFixed(1)} s, ${failedCalls(flood)} failed ${JSON.stringify(flood.flatMap((r) => Object.entries(r.errors)))}`,
       );
 
       // A sign-in that was not answered 201 started no pre-cache decision; every one that was, made one.
-      const total = answered(concurrent) + answered(flood);
+      const total = answeredCalls(concurrent) + answeredCalls(flood);
       const enqueued = await stack.metric(M.precacheJobsEnqueuedTotal, {}, stack.apis);
       const skipped = await stack.metric(M.precacheJobsSkippedTotal, {}, stack.apis);
       const deduplicated = await stack.metric(M.precacheJobsDeduplicatedTotal, {}, stack.apis);

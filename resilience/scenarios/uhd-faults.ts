@@ -1,4 +1,5 @@
 import { runClient } from '../../bench/lib/child-json.js';
+import { failedCalls, type LoadResult } from '../../bench/lib/load-result.js';
 import { sampleSum } from '../../bench/lib/prometheus.js';
 import { type LatencySummary, ms, summarize } from '../../bench/lib/stats.js';
 import { MetricNames } from '../../src/platform/metrics/metric-names.js';
@@ -137,17 +138,14 @@ export const uhdFaults: Scenario = {
         await stack.simulator.setFaults(faults);
         const before = await counters();
         const started = Date.now();
-        const load = runClient<{ latencies: number[]; errors: Record<string, number>; seconds: number }>(
-          'sign-in-load',
-          {
-            url: stack.apis[0].httpUrl,
-            token: INTERNAL_TOKEN,
-            mode: 'rate',
-            rate: plan.rate,
-            seconds,
-            warmup: WARMUP_SECONDS,
-          },
-        );
+        const load = runClient<LoadResult>('sign-in-load', {
+          url: stack.apis[0].httpUrl,
+          token: INTERNAL_TOKEN,
+          mode: 'rate',
+          rate: plan.rate,
+          seconds,
+          warmup: WARMUP_SECONDS,
+        });
         let done = false;
         const finished = () => {
           done = true;
@@ -180,7 +178,7 @@ export const uhdFaults: Scenario = {
           closed: last.closed - before.closed,
           open: last.open,
         };
-        const errors = Object.values(signIns.errors).reduce((a, b) => a + b, 0);
+        const errors = failedCalls(signIns);
         const summary = summarize(signIns.latencies, errors, signIns.seconds);
         log(
           `${name}: sign-ins ${summary.count} (errors ${errors}), p50 ${ms(summary.p50)} ms, p99 ${ms(summary.p99)} ms; jobs ${describeJobs(delta)}; breaker opened ${delta.opened}x, closed ${delta.closed}x, open at end ${last.open}`,

@@ -1,5 +1,6 @@
 import { type Job, Queue } from 'bullmq';
 import { runClient } from '../../bench/lib/child-json.js';
+import { failedCalls, type LoadResult } from '../../bench/lib/load-result.js';
 import { queueKeyPrefix } from '../../src/infrastructure/queue/queue-keys.js';
 import { MetricNames } from '../../src/platform/metrics/metric-names.js';
 import { PRECACHE_QUEUE, type PrecacheJobResult } from '../../src/precache/precache-job.js';
@@ -57,7 +58,7 @@ export const workerKill: Scenario = {
       connection: { host: '127.0.0.1', port: stack.redis!.port },
     });
     try {
-      const load = runClient<{ latencies: number[]; errors: Record<string, number> }>('sign-in-load', {
+      const load = runClient<LoadResult>('sign-in-load', {
         url: stack.apis[0].httpUrl,
         token: INTERNAL_TOKEN,
         mode: 'rate',
@@ -89,7 +90,7 @@ export const workerKill: Scenario = {
       log(`worker started again after ${((restartedAt - killedAt) / 1000).toFixed(1)} s`);
 
       const signIns = await load;
-      const signInErrors = Object.values(signIns.errors).reduce((a, b) => a + b, 0);
+      const signInErrors = failedCalls(signIns);
       const enqueued = () => stack.metric(MetricNames.precacheJobsEnqueuedTotal, {}, stack.apis);
       const drainDeadline = Date.now() + plan.drainTimeoutMs;
       let counts = await queue.getJobCounts();
