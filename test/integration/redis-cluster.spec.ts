@@ -13,7 +13,7 @@ import {
 } from '../../src/rules-cache/rules-cache-keys.js';
 import type { UhdSimulator } from '../../src/tools/uhd-simulator/uhd-simulator.js';
 import { eventually } from '../support/eventually.js';
-import { type RulesClient, rulesClient } from '../support/grpc-client.js';
+import { type RulesClient } from '../support/grpc-client.js';
 import {
   PRECACHE_FLAG,
   precacheEnv,
@@ -24,7 +24,8 @@ import {
 } from '../support/precache.js';
 import { PrivateRedisCluster } from '../support/redis-cluster.js';
 import { seededTestDatabase } from '../support/seeded-mariadb.js';
-import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
+import { TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
+import { TestApps } from '../support/test-apps.js';
 
 type Channel = { name: string };
 const channelId = (n: number) => `ec-${String(n).padStart(4, '0')}`;
@@ -41,24 +42,16 @@ describe('the service on a 3-master Redis Cluster', () => {
   let simulator: UhdSimulator;
   let setup: ReturnType<typeof precacheEnv>;
   const prefix = `tc${randomBytes(4).toString('hex')}:`;
-  const apps: TestApp[] = [];
-  const clients: RulesClient[] = [];
+  const apps = new TestApps(() => ({
+    ...setup.env,
+    DATABASE_URL: database.url,
+    REDIS_CLUSTER_NODES: cluster.seeds.join(','),
+    REDIS_KEY_PREFIX: prefix,
+  }));
   let a: { app: TestApp; client: RulesClient };
   let b: { app: TestApp; client: RulesClient };
 
-  const start = async (env: Record<string, string> = {}) => {
-    const app = await startTestApp({
-      ...setup.env,
-      DATABASE_URL: database.url,
-      REDIS_CLUSTER_NODES: cluster.seeds.join(','),
-      REDIS_KEY_PREFIX: prefix,
-      ...env,
-    });
-    apps.push(app);
-    const client = rulesClient(app.grpcAddress);
-    clients.push(client);
-    return { app, client };
-  };
+  const start = (env: Record<string, string> = {}) => apps.start(env);
   const channelName = async (client: RulesClient, id: string) =>
     ((await client.getCoverageRules(id)).response?.enrollmentChannel as Channel | undefined)?.name;
   const rename = (id: string, name: string) =>
@@ -90,8 +83,7 @@ describe('the service on a 3-master Redis Cluster', () => {
   afterEach(() => jest.restoreAllMocks());
 
   afterAll(async () => {
-    for (const client of clients.splice(0)) client.close();
-    for (const app of apps.splice(0)) await app.close().catch(() => undefined);
+    await apps.closeAll();
     redis?.disconnect();
     await simulator?.close();
     await setup?.cleanUp();

@@ -3,9 +3,10 @@ import { status } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { RulesRepository } from '../../src/rules/rules.repository.js';
 import { eventually } from '../support/eventually.js';
-import { type RulesClient, rulesClient } from '../support/grpc-client.js';
+import { type RulesClient } from '../support/grpc-client.js';
 import { seededTestDatabase } from '../support/seeded-mariadb.js';
-import { startTestApp, TEST_INTERNAL_TOKEN, type TestApp } from '../support/test-app.js';
+import { TEST_INTERNAL_TOKEN, type TestApp } from '../support/test-app.js';
+import { TestApps } from '../support/test-apps.js';
 
 const syncedNow = () => new Date().toISOString();
 type Channel = { name: string; isActive: boolean };
@@ -14,16 +15,9 @@ type Channel = { name: string; isActive: boolean };
 describe('replicator sync events', () => {
   let database: Awaited<ReturnType<typeof seededTestDatabase>>;
   const redis = new Redis('redis://127.0.0.1:6379');
-  const apps: TestApp[] = [];
-  const clients: RulesClient[] = [];
-
-  const start = async (prefix: string, env: Record<string, string> = {}) => {
-    const app = await startTestApp({ DATABASE_URL: database.url, REDIS_KEY_PREFIX: prefix, ...env });
-    apps.push(app);
-    const client = rulesClient(app.grpcAddress);
-    clients.push(client);
-    return { app, client };
-  };
+  const apps = new TestApps(() => ({ DATABASE_URL: database.url }));
+  const start = (prefix: string, env: Record<string, string> = {}) =>
+    apps.start({ REDIS_KEY_PREFIX: prefix, ...env });
   const newPrefix = () => `t${randomBytes(4).toString('hex')}:`;
   const channelName = async (client: RulesClient, id: string) =>
     ((await client.getCoverageRules(id)).response?.enrollmentChannel as Channel | undefined)?.name;
@@ -42,13 +36,7 @@ describe('replicator sync events', () => {
 
   afterEach(async () => {
     jest.restoreAllMocks();
-    for (const client of clients.splice(0)) client.close();
-    const prefixes = new Set(apps.map((a) => a.config.redis.keyPrefix));
-    for (const app of apps.splice(0)) await app.close();
-    for (const prefix of prefixes) {
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.unlink(...keys);
-    }
+    await apps.closeAll();
   });
 
   afterAll(async () => {
@@ -135,9 +123,7 @@ describe('replicator sync events', () => {
     const first = await start(prefix);
     await channelName(first.client, 'ec-0014'); // cached in Redis
     const { stream } = first.app.config.replicator;
-    clients.splice(clients.indexOf(first.client), 1)[0].close();
-    // Stop the instance but keep its Redis state (TestApp.close would also clean its keys up).
-    await apps.splice(apps.indexOf(first.app), 1)[0].app.close();
+    await apps.stopKeepingKeys(first);
 
     await rename('ec-0014', 'Renamed while down');
     await redis.xadd(

@@ -5,12 +5,12 @@ import { RulesRepository } from '../../src/rules/rules.repository.js';
 import { RulesCache } from '../../src/rules-cache/rules-cache.js';
 import { rulesCacheKey } from '../../src/rules-cache/rules-cache-keys.js';
 import { eventually } from '../support/eventually.js';
-import { type RulesClient, rulesClient } from '../support/grpc-client.js';
 import { globalStatus } from '../support/mariadb.js';
 import { freePort } from '../support/ports.js';
 import { seededTestDatabase } from '../support/seeded-mariadb.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { type TestApp } from '../support/test-app.js';
+import { TestApps } from '../support/test-apps.js';
 
 const TTL_SECONDS = 600;
 
@@ -24,17 +24,9 @@ const SLOW_DEADLINE_MS = 60_000;
 
 describe('rules cache on real Redis and MariaDB', () => {
   let database: Awaited<ReturnType<typeof seededTestDatabase>>;
-  const apps: TestApp[] = [];
-  const clients: RulesClient[] = [];
+  const apps = new TestApps(() => ({ DATABASE_URL: database.url }));
   const redis = new Redis('redis://127.0.0.1:6379');
-
-  const start = async (env: Record<string, string> = {}) => {
-    const app = await startTestApp({ DATABASE_URL: database.url, ...env });
-    apps.push(app);
-    const client = rulesClient(app.grpcAddress);
-    clients.push(client);
-    return { app, client };
-  };
+  const start = (env: Record<string, string> = {}) => apps.start(env);
   const prefix = () => `t${randomBytes(4).toString('hex')}:`;
 
   beforeAll(async () => {
@@ -43,13 +35,7 @@ describe('rules cache on real Redis and MariaDB', () => {
 
   afterEach(async () => {
     jest.restoreAllMocks();
-    for (const client of clients.splice(0)) client.close();
-    for (const app of apps.splice(0)) {
-      const keyPrefix = app.config.redis.keyPrefix;
-      await app.close();
-      const keys = await redis.keys(`${keyPrefix}*`);
-      if (keys.length) await redis.unlink(...keys);
-    }
+    await apps.closeAll();
   });
 
   afterAll(async () => {
