@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { currentRequestId } from '../logging/request-context.js';
+import { asDependencyUnavailable, warnUnmapped } from './dependency-errors.js';
 import { DomainError } from './domain-errors.js';
 
 const STATUS_BY_KIND: Record<DomainError['kind'], number> = {
@@ -41,8 +42,11 @@ export class HttpExceptionFilter implements ExceptionFilter {
     if (!response.headersSent) response.status(problem.statusCode).json(problem);
   }
 
-  private toProblem(error: unknown): Problem {
+  private toProblem(caught: unknown): Problem {
     const requestId = currentRequestId();
+    const dependency = asDependencyUnavailable(caught);
+    if (dependency) warnUnmapped(this.logger, dependency);
+    const error = dependency ?? caught;
     if (error instanceof DomainError) {
       const statusCode = STATUS_BY_KIND[error.kind];
       return { statusCode, error: error.name, message: error.message, requestId };
