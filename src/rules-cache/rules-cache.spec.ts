@@ -91,7 +91,8 @@ describe(RulesCache.name, () => {
       expect(await metric('coalesced', { scope: 'process' })).toBe(49);
     });
 
-    it('lets a second instance wait for the lock holder’s load instead of loading itself', async () => {
+    /** Two instances ask for one cold key: the first holds the lock, its load held until `release`. */
+    const racingInstances = async () => {
       const first = await instance();
       const second = await instance();
       let release!: () => void;
@@ -101,6 +102,11 @@ describe(RulesCache.name, () => {
       const a = first.cache.get(KIND, 'ec-1', db.loader('ec-1'));
       await flush();
       const b = second.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      return { second, release, a, b };
+    };
+
+    it('lets a second instance wait for the lock holder’s load instead of loading itself', async () => {
+      const { second, release, a, b } = await racingInstances();
       await new Promise((r) => setTimeout(r, 30));
       release();
       expect([text(await a), text(await b)]).toEqual(['v1', 'v1']);
@@ -109,15 +115,7 @@ describe(RulesCache.name, () => {
     });
 
     it('takes the holder’s entry when the holder writes back and unlocks between two steps of a poll', async () => {
-      const first = await instance();
-      const second = await instance();
-      let release!: () => void;
-      db.gate = new Promise((r) => {
-        release = r;
-      });
-      const a = first.cache.get(KIND, 'ec-1', db.loader('ec-1'));
-      await flush();
-      const b = second.cache.get(KIND, 'ec-1', db.loader('ec-1'));
+      const { release, a, b } = await racingInstances();
       await flush(); // the second instance has missed L2 and lost the lock race: it is polling
       const read = store.get.bind(store);
       jest.spyOn(store, 'get').mockImplementationOnce(async (key: string) => {
