@@ -1,8 +1,16 @@
 import type { ServerUnaryCall } from '@grpc/grpc-js';
+import { RequestCancelled } from '../errors/domain-errors.js';
 
 export type UnaryCall = ServerUnaryCall<unknown, unknown>;
 
 const loadSignals = new WeakMap<object, AbortSignal>();
+
+/**
+ * The abort reason, made once: grpc-js also reports every call that ended normally as
+ * `cancelled` (when its stream closes), and a default reason is a DOMException with a captured
+ * stack, about 1% of the hit path's CPU.
+ */
+const CALLER_GONE = new RequestCancelled();
 
 /**
  * An AbortSignal that fires when the client cancels or its deadline passes (grpc-js reports
@@ -15,8 +23,8 @@ export function callAbortSignal(call: UnaryCall | undefined): AbortSignal | unde
   const bound = loadSignals.get(call);
   if (bound) return bound;
   const controller = new AbortController();
-  if (call.cancelled) controller.abort();
-  else call.once('cancelled', () => controller.abort());
+  if (call.cancelled) controller.abort(CALLER_GONE);
+  else call.once('cancelled', () => controller.abort(CALLER_GONE));
   return controller.signal;
 }
 
