@@ -5,6 +5,7 @@ import { createConnection } from 'mysql2/promise';
 import { SEEDED_CHANNELS } from '../../src/infrastructure/database/seed/replica-generator.js';
 import { customerConfigurationDefinition } from '../../src/rules/rules.proto.js';
 import { rulesCacheKey } from '../../src/rules-cache/rules-cache-keys.js';
+import { addSyncEvent } from '../../test/support/sync-events.js';
 import { seededMariaDb, serviceEnv } from '../lib/bench-env.js';
 import { table } from '../lib/report.js';
 import { startService } from '../lib/service-process.js';
@@ -72,16 +73,10 @@ export async function replicatorScenario(): Promise<string> {
       const name = `renamed ${round} ${randomBytes(4).toString('hex')}`;
       await sql.query('UPDATE enrollment_channel SET name = ? WHERE id = ?', [name, id]);
       const started = performance.now();
-      await redis.xadd(
-        shared.REPLICATOR_STREAM,
-        '*',
-        'event',
-        JSON.stringify({
-          table: 'enrollment_channel',
-          enrollmentChannelIds: [id],
-          syncedAt: new Date().toISOString(),
-        }),
-      );
+      await addSyncEvent(redis, shared.REPLICATOR_STREAM, {
+        table: 'enrollment_channel',
+        enrollmentChannelIds: [id],
+      });
       for (;;) {
         if ((await reader.name(id)) === name) break;
         if (performance.now() - started > 10_000) throw new Error('event never applied');

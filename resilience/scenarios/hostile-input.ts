@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { MetricNames } from '../../src/platform/metrics/metric-names.js';
 import { eventually } from '../../test/support/eventually.js';
 import { rulesClient } from '../../test/support/grpc-client.js';
+import { addSyncEvent, pendingEntries } from '../../test/support/sync-events.js';
 import type { HostileReport, ProblemKind } from '../clients/hostile-client.js';
 import { garbageEntry } from '../clients/hostile-stream-entries.js';
 import { CollectedMemory, MIB, NODE_OPTIONS_WITH_INSPECTOR, rssOf } from '../lib/process-memory.js';
@@ -330,7 +331,7 @@ async function streamGarbage(stack: Stack, seed: number, count: number, log: (li
       else deadLettered += 1;
       seen.add(originalId);
     }
-    const pending = Number(((await redis.xpending(stream, CONSUMER_GROUP)) as [number])[0]);
+    const pending = await pendingEntries(redis, stream, CONSUMER_GROUP);
 
     // A valid event after the garbage: the consumer must still apply it, which replaces the
     // cached entry with a tombstone and counts the event as applied.
@@ -353,16 +354,7 @@ async function streamGarbage(stack: Stack, seed: number, count: number, log: (li
       );
       const appliedBefore = await applied();
       const sent = Date.now();
-      await redis.xadd(
-        stream,
-        '*',
-        'event',
-        JSON.stringify({
-          table: 'sc_benefit_contract',
-          enrollmentChannelIds: ['ec-0001'],
-          syncedAt: new Date().toISOString(),
-        }),
-      );
+      await addSyncEvent(redis, stream, { table: 'sc_benefit_contract', enrollmentChannelIds: ['ec-0001'] });
       validApplied =
         entry !== null &&
         (await eventually(async () => !(await redis.getBuffer(key))?.equals(entry as Buffer), 15_000, 50)) &&

@@ -9,6 +9,7 @@ import {
   CUSTOMER_CONFIGURATION_SERVICE,
   customerConfigurationDefinition,
 } from '../../src/rules/rules.proto.js';
+import { pendingEntries } from '../../test/support/sync-events.js';
 import type { ProfileName, Scenario, ScenarioContext } from '../lib/scenario.js';
 import { type Instance, Stack, sleep } from '../lib/stack.js';
 
@@ -153,10 +154,10 @@ export const instanceKill: Scenario = {
       }
       await flow;
       const flowEndedAt = Date.now();
-      let pendingAtEnd = await pendingCount(redis, stream);
+      let pendingAtEnd = await pendingEntries(redis, stream, CONSUMER_GROUP);
       while (pendingAtEnd > 0 && Date.now() < flowEndedAt + 20_000) {
         await sleep(200);
-        pendingAtEnd = await pendingCount(redis, stream);
+        pendingAtEnd = await pendingEntries(redis, stream, CONSUMER_GROUP);
       }
       const allDrainedAfter = Date.now() - flowEndedAt;
       const deadLetters = await redis.xlen(stack.env.REPLICATOR_DEAD_LETTER_STREAM);
@@ -283,9 +284,4 @@ async function pendingOf(redis: Redis, stream: string, consumer?: string): Promi
   if (consumer) args.push(consumer);
   const rows = (await redis.call('XPENDING', ...args)) as Array<[string, string, number, number]>;
   return rows.map(([id, owner, , deliveries]) => ({ id, consumer: owner, deliveries: Number(deliveries) }));
-}
-
-async function pendingCount(redis: Redis, stream: string): Promise<number> {
-  const summary = (await redis.xpending(stream, CONSUMER_GROUP)) as [number, ...unknown[]];
-  return Number(summary[0] ?? 0);
 }

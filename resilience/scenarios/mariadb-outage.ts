@@ -1,9 +1,9 @@
-import { runClient } from '../../bench/lib/child-json.js';
-import { answeredCalls, failedCalls, type LoadResult, startedBetween } from '../../bench/lib/load-result.js';
+import { answeredCalls, failedCalls, startedBetween } from '../../bench/lib/load-result.js';
 import { RawRulesClient } from '../../bench/lib/raw-grpc.js';
 import { ms, summarize } from '../../bench/lib/stats.js';
 import { MetricNames as M } from '../../src/platform/metrics/metric-names.js';
 import { eventually } from '../../test/support/eventually.js';
+import { grpcLoadOnEach } from '../lib/load.js';
 import type { Scenario } from '../lib/scenario.js';
 import { type Instance, Stack, sleep } from '../lib/stack.js';
 
@@ -65,17 +65,12 @@ export const mariadbOutage: Scenario = {
       await warm(clients);
       const loadSeconds = (CLIENT_START_ALLOWANCE_MS + beforeMs + CUT_MS + afterMs) / 1000;
       log(`cached load for ${loadSeconds} s; database cut after ${beforeMs / 1000} s`);
-      const cachedLoad = Promise.all(
-        stack.apis.map((api) =>
-          runClient<LoadResult>('grpc-load', {
-            address: api.grpcAddress,
-            channels: CACHED.join(','),
-            rate: perSecondPerApi,
-            seconds: loadSeconds,
-            deadlineMs: DEADLINE_MS,
-          }),
-        ),
-      );
+      const cachedLoad = grpcLoadOnEach(stack.apis, {
+        channels: CACHED.join(','),
+        rate: perSecondPerApi,
+        seconds: loadSeconds,
+        deadlineMs: DEADLINE_MS,
+      });
       // The phases start once the load reaches both instances.
       const handled = (api: Instance) => stack.metric(M.grpcServerHandledTotal, {}, [api]);
       const baseline = await Promise.all(stack.apis.map(handled));

@@ -13,6 +13,7 @@ import { MetricNames as M } from '../../src/platform/metrics/metric-names.js';
 import { PRECACHE_QUEUE } from '../../src/precache/precache-job.js';
 import type { SkipReason } from '../../src/precache/precache-outcomes.js';
 import { eventually } from '../../test/support/eventually.js';
+import { grpcLoadOnEach } from '../lib/load.js';
 import type { Scenario } from '../lib/scenario.js';
 import { INTERNAL_TOKEN, type Instance, PRECACHE_FLAG, Stack, sleep } from '../lib/stack.js';
 
@@ -91,17 +92,12 @@ export const redisOutage: Scenario = {
       const warmCalls = await Promise.all(stack.apis.map(handled));
       // Each client runs long enough for its own start (slow on a busy machine) and every phase.
       const loadSeconds = (CLIENT_START_ALLOWANCE_MS + beforeMs + OUTAGE_MS + afterMs) / 1000;
-      const grpcLoad = Promise.all(
-        stack.apis.map((api) =>
-          runClient<LoadResult>('grpc-load', {
-            address: api.grpcAddress,
-            channels: CHANNELS.join(','),
-            rate: grpcPerSecondPerApi,
-            seconds: loadSeconds,
-            deadlineMs: GRPC_DEADLINE_MS,
-          }),
-        ),
-      );
+      const grpcLoad = grpcLoadOnEach(stack.apis, {
+        channels: CHANNELS.join(','),
+        rate: grpcPerSecondPerApi,
+        seconds: loadSeconds,
+        deadlineMs: GRPC_DEADLINE_MS,
+      });
       const signInLoad = Promise.all(
         stack.apis.map((api) =>
           runClient<LoadResult>('sign-in-load', {

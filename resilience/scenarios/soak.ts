@@ -1,7 +1,7 @@
-import { runClient } from '../../bench/lib/child-json.js';
-import { failedCalls, type LoadResult } from '../../bench/lib/load-result.js';
+import { failedCalls } from '../../bench/lib/load-result.js';
 import { sampleSum } from '../../bench/lib/prometheus.js';
-import { ms, summarize } from '../../bench/lib/stats.js';
+import { median, ms, summarize } from '../../bench/lib/stats.js';
+import { grpcLoadOnEach } from '../lib/load.js';
 import { CollectedMemory, type Memory, MIB, NODE_OPTIONS_WITH_INSPECTOR } from '../lib/process-memory.js';
 import type { Scenario } from '../lib/scenario.js';
 import { type Instance, Stack, sleep } from '../lib/stack.js';
@@ -11,8 +11,6 @@ interface Sample {
   rssBytes: number;
   lagP99Seconds: number;
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 /**
  * Steady open-loop gRPC load on both api instances (5 minutes in the full profile), with the
@@ -66,19 +64,18 @@ export const soak: Scenario = {
       })();
 
       log(`${seconds + warmupSeconds} s at ${ratePerInstance} RPC/s on each api instance ...`);
-      const results = await Promise.all(
-        stack.apis.flatMap((api) =>
+      const results = (
+        await Promise.all(
           ['GetCoverageRules', 'GetPopulationMembershipRules'].map((method) =>
-            runClient<LoadResult>('grpc-load', {
-              address: api.grpcAddress,
+            grpcLoadOnEach(stack.apis, {
               method,
               channels,
               rate: ratePerInstance / 2,
               seconds: seconds + warmupSeconds,
             }),
           ),
-        ),
-      );
+        )
+      ).flat();
       sampling = false;
       await sampler;
       const before = await baseline!;

@@ -26,6 +26,14 @@ function fakeDatabase() {
     loadMs: 0,
     clock: undefined as FakeClock | undefined,
     gate: undefined as Promise<void> | undefined,
+    /** Holds every load (after it has read) until the returned function is called. */
+    hold: () => {
+      let release!: () => void;
+      state.gate = new Promise<void>((r) => {
+        release = r;
+      });
+      return release;
+    },
     loader: (id: string) => async () => {
       state.loads += 1;
       state.clock?.advance(state.loadMs);
@@ -80,10 +88,7 @@ describe(RulesCache.name, () => {
 
     it('coalesces concurrent misses on one key into one load', async () => {
       const { cache: sut, metric } = await instance();
-      let release!: () => void;
-      db.gate = new Promise((r) => {
-        release = r;
-      });
+      const release = db.hold();
       const answers = Array.from({ length: 50 }, () => sut.get(KIND, 'ec-1', db.loader('ec-1')));
       release();
       expect((await Promise.all(answers)).map(text)).toEqual(Array(50).fill('v1'));
@@ -95,10 +100,7 @@ describe(RulesCache.name, () => {
     const racingInstances = async () => {
       const first = await instance();
       const second = await instance();
-      let release!: () => void;
-      db.gate = new Promise((r) => {
-        release = r;
-      });
+      const release = db.hold();
       const a = first.cache.get(KIND, 'ec-1', db.loader('ec-1'));
       await flush();
       const b = second.cache.get(KIND, 'ec-1', db.loader('ec-1'));
@@ -171,10 +173,7 @@ describe(RulesCache.name, () => {
       const { cache: sut } = await instance({ xfetchBeta: 0 });
       await sut.get(KIND, 'ec-1', db.loader('ec-1'));
       db.down = true;
-      let release: () => void = () => undefined;
-      db.gate = new Promise<void>((resolve) => {
-        release = resolve;
-      });
+      const release = db.hold();
       clock.advance(8 * MINUTE + 1); // stale: answered at once, one refresh starts and waits on the database
       expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
       await flush();
@@ -242,10 +241,7 @@ describe(RulesCache.name, () => {
 
     it('never writes back a load that an invalidation overtook (the fence)', async () => {
       const { cache: sut, metric } = await instance();
-      let release!: () => void;
-      db.gate = new Promise((r) => {
-        release = r;
-      });
+      const release = db.hold();
       const slow = sut.get(KIND, 'ec-1', db.loader('ec-1')); // reads v1, then waits
       await flush();
       db.rows.set('ec-1', 'v2');
@@ -261,10 +257,7 @@ describe(RulesCache.name, () => {
     it('fences a load on another instance too (the L2 conditional write)', async () => {
       const loader = await instance();
       const invalidator = await instance();
-      let release!: () => void;
-      db.gate = new Promise((r) => {
-        release = r;
-      });
+      const release = db.hold();
       const slow = loader.cache.get(KIND, 'ec-1', db.loader('ec-1'));
       await flush();
       db.rows.set('ec-1', 'v2');
@@ -282,10 +275,7 @@ describe(RulesCache.name, () => {
       };
       const first = await instance();
       const second = await instance();
-      let release!: () => void;
-      db.gate = new Promise((r) => {
-        release = r;
-      });
+      const release = db.hold();
       const slow = second.cache.get(KIND, 'ec-1', db.loader('ec-1'));
       await flush();
       db.gate = undefined;
@@ -336,10 +326,7 @@ describe(RulesCache.name, () => {
 
     it('ignores an entry written with an older generation (a load that a whole-kind flush overtook)', async () => {
       const { cache: sut } = await instance();
-      let release!: () => void;
-      db.gate = new Promise((r) => {
-        release = r;
-      });
+      const release = db.hold();
       const slow = (await instance()).cache.get(KIND, 'ec-1', db.loader('ec-1'));
       await flush();
       await sut.invalidateKind(KIND);
@@ -429,10 +416,7 @@ describe(RulesCache.name, () => {
   describe('cancellation', () => {
     it('lets a caller leave at once while the load goes on for the others', async () => {
       const { cache: sut } = await instance();
-      let release!: () => void;
-      db.gate = new Promise((r) => {
-        release = r;
-      });
+      const release = db.hold();
       const leaving = new AbortController();
       const a = sut.get(KIND, 'ec-1', db.loader('ec-1'), leaving.signal);
       const b = sut.get(KIND, 'ec-1', db.loader('ec-1'), new AbortController().signal);

@@ -14,6 +14,7 @@ import {
 import type { UhdSimulator } from '../../src/tools/uhd-simulator/uhd-simulator.js';
 import { eventually } from '../support/eventually.js';
 import { type RulesClient } from '../support/grpc-client.js';
+import { holdNextCoverageLoad } from '../support/held-load.js';
 import {
   PRECACHE_FLAG,
   precacheEnv,
@@ -24,6 +25,7 @@ import {
 } from '../support/precache.js';
 import { PrivateRedisCluster } from '../support/redis-cluster.js';
 import { seededTestDatabase } from '../support/seeded-mariadb.js';
+import { addSyncEvent, pendingEntries } from '../support/sync-events.js';
 import { TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
 import { TestApps } from '../support/test-apps.js';
 
@@ -141,24 +143,10 @@ describe('the service on a 3-master Redis Cluster', () => {
     const key = rulesCacheKey(prefix, 'coverage_rules', id);
     const lockKey = rulesCacheLockKey(prefix, key);
     const repository = a.app.app.get(RulesRepository);
-    const original = repository.loadCoverageRules.bind(repository);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let loadRead!: () => void;
-    const readDone = new Promise<void>((r) => {
-      loadRead = r;
-    });
-    jest.spyOn(repository, 'loadCoverageRules').mockImplementationOnce(async (...args) => {
-      const rules = await original(...args); // reads the old name
-      loadRead();
-      await gate; // ...and is slow to come back
-      return rules;
-    });
+    const { release, read } = holdNextCoverageLoad(repository);
 
     const slow = a.client.getCoverageRules(id);
-    await readDone;
+    await read;
     expect(await redis.exists(lockKey)).toBe(1);
     await rename(id, 'Renamed while a load was slow');
     // The other instance's L2 tier writes the tombstone, with no pub/sub message: only Redis's fence can stop the write.
@@ -230,26 +218,14 @@ describe('the service on a 3-master Redis Cluster', () => {
     await rename(id, 'Renamed via the stream');
     const { stream, consumerGroup } = a.app.config.replicator;
 
-    await redis.xadd(
-      stream,
-      '*',
-      'event',
-      JSON.stringify({
-        table: 'enrollment_channel',
-        enrollmentChannelIds: [id],
-        syncedAt: new Date().toISOString(),
-      }),
-    );
+    await addSyncEvent(redis, stream, { table: 'enrollment_channel', enrollmentChannelIds: [id] });
 
     expect(
       await eventually(async () => (await channelName(a.client, id)) === 'Renamed via the stream', 5_000),
     ).toBe(true);
     expect(await channelName(b.client, id)).toBe('Renamed via the stream');
     expect(
-      await eventually(
-        async () => ((await redis.xpending(stream, consumerGroup)) as [number])[0] === 0,
-        5_000,
-      ),
+      await eventually(async () => (await pendingEntries(redis, stream, consumerGroup)) === 0, 5_000),
     ).toBe(true);
   });
 
@@ -260,16 +236,7 @@ describe('the service on a 3-master Redis Cluster', () => {
     const deadLetters = `${own}sync-events:dead-letter`;
     const group = 'rules-cache-invalidator';
     await redis.xgroup('CREATE', stream, group, '0', 'MKSTREAM');
-    await redis.xadd(
-      stream,
-      '*',
-      'event',
-      JSON.stringify({
-        table: 'sc_benefit_contract',
-        enrollmentChannelIds: [channelId(7)],
-        syncedAt: new Date().toISOString(),
-      }),
-    );
+    await addSyncEvent(redis, stream, { table: 'sc_benefit_contract', enrollmentChannelIds: [channelId(7)] });
     const taken = (await redis.xreadgroup(
       'GROUP',
       group,
@@ -286,9 +253,9 @@ describe('the service on a 3-master Redis Cluster', () => {
     const c = await start({ REDIS_KEY_PREFIX: own, REPLICATOR_CLAIM_IDLE_MS: '300' });
     expect(c.app.config.replicator.stream).toBe(stream);
 
-    expect(
-      await eventually(async () => ((await redis.xpending(stream, group)) as [number])[0] === 0, 10_000),
-    ).toBe(true);
+    expect(await eventually(async () => (await pendingEntries(redis, stream, group)) === 0, 10_000)).toBe(
+      true,
+    );
     const dead = await redis.xrange(deadLetters, '-', '+');
     expect(dead).toHaveLength(1);
     expect(dead[0][1]).toContain('{not json');

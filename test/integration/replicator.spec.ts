@@ -5,6 +5,7 @@ import { RulesRepository } from '../../src/rules/rules.repository.js';
 import { eventually } from '../support/eventually.js';
 import { type RulesClient } from '../support/grpc-client.js';
 import { seededTestDatabase } from '../support/seeded-mariadb.js';
+import { addSyncEvent, pendingEntries } from '../support/sync-events.js';
 import { TEST_INTERNAL_TOKEN, type TestApp } from '../support/test-app.js';
 import { TestApps } from '../support/test-apps.js';
 
@@ -52,16 +53,10 @@ describe('replicator sync events', () => {
     expect(await channelName(b.client, 'ec-0010')).toBe(before);
 
     await rename('ec-0010', 'Renamed via the stream');
-    await redis.xadd(
-      a.app.config.replicator.stream,
-      '*',
-      'event',
-      JSON.stringify({
-        table: 'enrollment_channel',
-        enrollmentChannelIds: ['ec-0010'],
-        syncedAt: syncedNow(),
-      }),
-    );
+    await addSyncEvent(redis, a.app.config.replicator.stream, {
+      table: 'enrollment_channel',
+      enrollmentChannelIds: ['ec-0010'],
+    });
 
     expect(
       await eventually(
@@ -126,16 +121,7 @@ describe('replicator sync events', () => {
     await apps.stopKeepingKeys(first);
 
     await rename('ec-0014', 'Renamed while down');
-    await redis.xadd(
-      stream,
-      '*',
-      'event',
-      JSON.stringify({
-        table: 'enrollment_channel',
-        enrollmentChannelIds: ['ec-0014'],
-        syncedAt: syncedNow(),
-      }),
-    );
+    await addSyncEvent(redis, stream, { table: 'enrollment_channel', enrollmentChannelIds: ['ec-0014'] });
 
     const { client } = await start(prefix);
     expect(
@@ -151,16 +137,7 @@ describe('replicator sync events', () => {
 
     await redis.xadd(stream, '*', 'event', '{not json');
     await redis.xadd(stream, '*', 'event', JSON.stringify({ table: 'no_such_table', syncedAt: syncedNow() }));
-    await redis.xadd(
-      stream,
-      '*',
-      'event',
-      JSON.stringify({
-        table: 'enrollment_channel',
-        enrollmentChannelIds: ['ec-0015'],
-        syncedAt: syncedNow(),
-      }),
-    );
+    await addSyncEvent(redis, stream, { table: 'enrollment_channel', enrollmentChannelIds: ['ec-0015'] });
 
     expect(
       await eventually(async () => (await channelName(client, 'ec-0015')) === 'After the poison', 5_000),
@@ -170,7 +147,7 @@ describe('replicator sync events', () => {
     const reasons = dead.map(([, fields]) => fields[fields.indexOf('reason') + 1]);
     expect(reasons[0]).toMatch(/not valid JSON/);
     expect(reasons[1]).toMatch(/^invalid event: table: must be one of/);
-    expect(((await redis.xpending(stream, consumerGroup)) as [number])[0]).toBe(0);
+    expect(await pendingEntries(redis, stream, consumerGroup)).toBe(0);
     const metrics = await (await fetch(`${app.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(
       /^replicator_events_total\{table="unknown",source="stream",outcome="dead_lettered"\} 2/m,
@@ -187,16 +164,7 @@ describe('replicator sync events', () => {
     await channelName(client, 'ec-0016');
     await rename('ec-0016', 'Claimed from a dead consumer');
     // A consumer that read the entry and died before acknowledging it.
-    await redis.xadd(
-      stream,
-      '*',
-      'event',
-      JSON.stringify({
-        table: 'enrollment_channel',
-        enrollmentChannelIds: ['ec-0016'],
-        syncedAt: syncedNow(),
-      }),
-    );
+    await addSyncEvent(redis, stream, { table: 'enrollment_channel', enrollmentChannelIds: ['ec-0016'] });
     await redis.xgroup('CREATECONSUMER', stream, consumerGroup, 'dead-consumer');
     // Race the live consumer for it: if it already took it, there is nothing to claim and the test still checks the outcome.
     await redis.xreadgroup('GROUP', consumerGroup, 'dead-consumer', 'COUNT', 1, 'STREAMS', stream, '>');
@@ -208,10 +176,7 @@ describe('replicator sync events', () => {
       ),
     ).toBe(true);
     expect(
-      await eventually(
-        async () => ((await redis.xpending(stream, consumerGroup)) as [number])[0] === 0,
-        5_000,
-      ),
+      await eventually(async () => (await pendingEntries(redis, stream, consumerGroup)) === 0, 5_000),
     ).toBe(true);
   });
 

@@ -5,6 +5,7 @@ import { RulesRepository } from '../../src/rules/rules.repository.js';
 import { RulesCache } from '../../src/rules-cache/rules-cache.js';
 import { rulesCacheKey } from '../../src/rules-cache/rules-cache-keys.js';
 import { eventually } from '../support/eventually.js';
+import { holdNextCoverageLoad } from '../support/held-load.js';
 import { globalStatus } from '../support/mariadb.js';
 import { freePort } from '../support/ports.js';
 import { seededTestDatabase } from '../support/seeded-mariadb.js';
@@ -99,24 +100,10 @@ describe('rules cache on real Redis and MariaDB', () => {
   it('never writes back a slow load that an invalidation overtook: the next read has the new data', async () => {
     const { app, client } = await start();
     const repository = app.app.get(RulesRepository);
-    const original = repository.loadCoverageRules.bind(repository);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let loadRead!: () => void;
-    const readDone = new Promise<void>((r) => {
-      loadRead = r;
-    });
-    jest.spyOn(repository, 'loadCoverageRules').mockImplementationOnce(async (...args) => {
-      const rules = await original(...args); // reads the old name
-      loadRead();
-      await gate; // ...and is slow to come back
-      return rules;
-    });
+    const { release, read } = holdNextCoverageLoad(repository);
 
     const slow = client.getCoverageRules('ec-0004');
-    await readDone;
+    await read;
     await database.db
       .updateTable('enrollment_channel')
       .set({ name: 'Renamed by the replicator' })
