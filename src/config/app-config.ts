@@ -42,14 +42,20 @@ export abstract class AppConfig {
     readonly l1MaxEntries: number;
     readonly l1MaxBytes: number;
     readonly compressAboveBytes: number;
-    readonly lockTtlMs: number;
-    readonly lockWaitMs: number;
+    /** The cross-instance load lease: renewed while its holder loads, lapses this long after a holder dies. */
+    readonly leaseTtlMs: number;
     /** XFetch β: above 1 refreshes earlier, 0 turns early refresh off. */
     readonly xfetchBeta: number;
     readonly breakerFailures: number;
     readonly breakerCooldownMs: number;
     /** After a whole-kind invalidation, how long older entries may still answer while one load per key refreshes them. */
     readonly invalidationStaleMs: number;
+  };
+  /** Rules loads run on worker threads, each with its own database connections. */
+  abstract readonly rulesLoad: {
+    readonly threads: number;
+    /** Loads one thread runs at once (they mostly wait on the database). */
+    readonly tasksPerThread: number;
   };
   abstract readonly replicator: {
     readonly stream: string;

@@ -76,13 +76,14 @@ export class Environment {
   @Transform(toInt) @IsInt() @Min(1) @Max(10_000_000) RULES_CACHE_L1_MAX_ENTRIES = 10_000;
   @Transform(toInt) @IsInt() @Min(1) @Max(16_384) RULES_CACHE_L1_MAX_MB = 64;
   @Transform(toInt) @IsInt() @Min(0) @Max(100_000_000) RULES_CACHE_COMPRESS_ABOVE_BYTES = 8_192;
-  @Transform(toInt) @IsInt() @Min(100) @Max(600_000) RULES_CACHE_LOCK_TTL_MS = 10_000;
-  @Transform(toInt) @IsInt() @Min(0) @Max(60_000) RULES_CACHE_LOCK_WAIT_MS = 2_000;
+  @Transform(toInt) @IsInt() @Min(300) @Max(600_000) RULES_CACHE_LEASE_TTL_MS = 5_000;
   @Transform(toInt) @IsInt() @Min(0) @Max(100) RULES_CACHE_XFETCH_BETA_TENTHS = 10;
   @Transform(toInt) @IsInt() @Min(1) @Max(1_000) RULES_CACHE_BREAKER_FAILURES = 5;
   @Transform(toInt) @IsInt() @Min(100) @Max(600_000) RULES_CACHE_BREAKER_COOLDOWN_MS = 5_000;
 
   @Transform(toInt) @IsInt() @Min(0) @Max(10_000) RULES_CACHE_INVALIDATION_STALE_MS = 500;
+  @Transform(toInt) @IsInt() @Min(1) @Max(32) RULES_LOAD_THREADS = 1;
+  @Transform(toInt) @IsInt() @Min(1) @Max(64) RULES_LOAD_TASKS_PER_THREAD = 4;
 
   // Replicator sync events (src/replicator). The stream and group names are shared with the replicator.
   @Matches(/^[^\s]{1,200}$/, { message: 'must be a Redis key name' }) REPLICATOR_STREAM =

@@ -81,12 +81,15 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
       l1MaxEntries: env.RULES_CACHE_L1_MAX_ENTRIES,
       l1MaxBytes: env.RULES_CACHE_L1_MAX_MB * 1024 * 1024,
       compressAboveBytes: env.RULES_CACHE_COMPRESS_ABOVE_BYTES,
-      lockTtlMs: env.RULES_CACHE_LOCK_TTL_MS,
-      lockWaitMs: env.RULES_CACHE_LOCK_WAIT_MS,
+      leaseTtlMs: env.RULES_CACHE_LEASE_TTL_MS,
       xfetchBeta: env.RULES_CACHE_XFETCH_BETA_TENTHS / 10,
       breakerFailures: env.RULES_CACHE_BREAKER_FAILURES,
       breakerCooldownMs: env.RULES_CACHE_BREAKER_COOLDOWN_MS,
       invalidationStaleMs: env.RULES_CACHE_INVALIDATION_STALE_MS,
+    },
+    rulesLoad: {
+      threads: env.RULES_LOAD_THREADS,
+      tasksPerThread: env.RULES_LOAD_TASKS_PER_THREAD,
     },
     replicator: {
       stream: env.REPLICATOR_STREAM,

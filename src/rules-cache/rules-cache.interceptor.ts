@@ -1,11 +1,9 @@
-import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { AppConfig } from '../config/app-config.js';
 import { bindLoadSignal, callAbortSignal, type UnaryCall } from '../platform/grpc/call-abort-signal.js';
 import { RulesCacheMetrics } from '../platform/metrics/rules-cache.metrics.js';
-import { encodeRulesResponse } from '../rules/rules.proto.js';
 import { CACHED_RULES, type CachedRulesOptions } from './cached-rules.decorator.js';
 import { RulesCache } from './rules-cache.js';
 
@@ -36,13 +34,10 @@ export class RulesCacheInterceptor implements NestInterceptor {
       this.metrics.databaseLoad(options.kind);
       return next.handle();
     }
-    const load = async (signal: AbortSignal) => {
+    const load = (signal: AbortSignal): Promise<Buffer> => {
       // The handler reads with the load's signal: shared by every caller, cancelled when all are gone.
       bindLoadSignal(call, signal);
-      const response = await lastValueFrom(next.handle());
-      // Encoding a large channel is several milliseconds of CPU: let the hits queued meanwhile go first.
-      await setImmediatePromise();
-      return encodeRulesResponse(options.method, response as object);
+      return lastValueFrom(next.handle()) as Promise<Buffer>;
     };
     return from(this.cache.get(options.kind, channelId, load, callAbortSignal(call)));
   }

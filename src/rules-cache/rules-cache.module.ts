@@ -1,29 +1,60 @@
+import { CACHE_MANAGER, CacheModule } from '@nestjs/cache-manager';
 import { Logger, Module, type OnModuleInit } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import { Keyv } from 'keyv';
 import { AppConfig } from '../config/app-config.js';
 import { RedisConnections } from '../infrastructure/redis/redis-connections.js';
 import { RedisKeyvStore } from '../infrastructure/redis/redis-keyv.store.js';
 import { RedisPubSub } from '../infrastructure/redis/redis-pubsub.js';
 import { RulesCacheMetrics, rulesCacheMetricProviders } from '../platform/metrics/rules-cache.metrics.js';
-import { RULES_KINDS } from '../rules/rules.types.js';
-import { CircuitBreaker } from './circuit-breaker.js';
-import { Clock, MathRandom, RandomSource, SystemClock } from './clock.js';
-import { InvalidationBus } from './invalidation-bus.js';
-import { L1MemoryCache } from './l1-memory-cache.js';
-import { EnvelopeCodec } from './l2-envelope.js';
-import { L2RedisCache } from './l2-redis-cache.js';
+import { Clock, MathRandom, RandomSource, SystemClock } from '../tiered-cache/clock.js';
+import { createTieredCache } from '../tiered-cache/create-tiered-cache.js';
+import { LruKeyvStore } from '../tiered-cache/tiers/lru-keyv.store.js';
 import { RulesCacheInterceptor } from './rules-cache.interceptor.js';
 import { RulesCache } from './rules-cache.js';
-import { rulesCacheInvalidationChannel } from './rules-cache-keys.js';
+import { RULES_CACHE_NAME, RULES_KINDS } from './rules-cache-kinds.js';
 
 /**
- * Bound on each SCAN and batched UNLINK of a whole-kind flush. The hot path's 100 ms would
- * fail a 500-key pipeline on a busy machine, and a flush is asked for by an operator or the
- * replicator, who can wait a moment but must not be told "done" with keys left behind.
+ * Bound on each SCAN, batched UNLINK and tombstone batch of a bulk invalidation. The hot path's
+ * 100 ms would fail a 500-key pipeline on a busy machine, and a flush is asked for by an
+ * operator or the replicator, who can wait a moment but must not be told "done" with keys left.
  */
 const BULK_COMMAND_TIMEOUT_MS = 2_000;
 
-/** The tiered rules cache: L1 + L2 + invalidation bus, and the interceptor that serves through it. */
+/**
+ * cache-manager's cache over two Keyv stores: the in-process LRU (L1) and Redis (L2) on the
+ * service's own fail-fast ioredis client. Values are kept as they are (no serialization).
+ */
+const rulesCacheManager = CacheModule.registerAsync({
+  inject: [AppConfig, RedisConnections],
+  useFactory: (config: AppConfig, redis: RedisConnections) => {
+    const { keyPrefix } = config.redis;
+    const asIs = { useKeyPrefix: false, serialize: undefined, deserialize: undefined };
+    const l1 = new Keyv({
+      ...asIs,
+      store: new LruKeyvStore({
+        maxEntries: config.rulesCache.l1MaxEntries,
+        maxBytes: config.rulesCache.l1MaxBytes,
+      }),
+    });
+    const l2 = new Keyv({
+      ...asIs,
+      throwOnErrors: true,
+      store: new RedisKeyvStore(
+        redis.commands,
+        `${keyPrefix}*_rules:*`,
+        redis.dedicated('rules-cache-bulk', true, BULK_COMMAND_TIMEOUT_MS),
+      ),
+    });
+    // Keyv re-emits store errors as events; the L2 tier counts them where the call fails.
+    l2.on('error', () => undefined);
+    return { stores: [l1, l2] };
+  },
+});
+
+/** The tiered rules cache (built on CACHE_MANAGER), and the interceptor that serves through it. */
 @Module({
+  imports: [rulesCacheManager],
   providers: [
     ...rulesCacheMetricProviders,
     RulesCacheMetrics,
@@ -31,62 +62,31 @@ const BULK_COMMAND_TIMEOUT_MS = 2_000;
     { provide: Clock, useClass: SystemClock },
     { provide: RandomSource, useClass: MathRandom },
     {
-      provide: L1MemoryCache,
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) =>
-        new L1MemoryCache({
-          maxEntries: config.rulesCache.l1MaxEntries,
-          maxBytes: config.rulesCache.l1MaxBytes,
-        }),
-    },
-    {
-      provide: L2RedisCache,
-      inject: [AppConfig, RedisConnections, RulesCacheMetrics, Clock],
-      useFactory: (config: AppConfig, redis: RedisConnections, metrics: RulesCacheMetrics, clock: Clock) => {
-        const logger = new Logger('RulesCacheBreaker');
-        const breaker = new CircuitBreaker(
-          {
-            failureThreshold: config.rulesCache.breakerFailures,
-            cooldownMs: config.rulesCache.breakerCooldownMs,
-          },
-          clock,
-          (state) => {
-            metrics.breakerState(state);
-            logger.warn({ msg: 'rules cache Redis breaker changed state', state });
-          },
-        );
-        metrics.breakerState('closed');
-        const store = new RedisKeyvStore(
-          redis.commands,
-          `${config.redis.keyPrefix}*_rules:*`,
-          redis.dedicated('rules-cache-bulk', true, BULK_COMMAND_TIMEOUT_MS),
-        );
-        return new L2RedisCache(
-          store,
-          new EnvelopeCodec(config.rulesCache.compressAboveBytes),
-          breaker,
-          metrics,
-        );
-      },
-    },
-    {
-      provide: InvalidationBus,
-      inject: [AppConfig, RedisPubSub],
-      useFactory: (config: AppConfig, pubsub: RedisPubSub) =>
-        new InvalidationBus(pubsub, rulesCacheInvalidationChannel(config.redis.keyPrefix)),
-    },
-    {
       provide: RulesCache,
-      inject: [
-        AppConfig,
-        L1MemoryCache,
-        L2RedisCache,
-        InvalidationBus,
-        RulesCacheMetrics,
-        Clock,
-        RandomSource,
-      ],
-      useFactory: (...deps: ConstructorParameters<typeof RulesCache>) => new RulesCache(...deps),
+      inject: [AppConfig, CACHE_MANAGER, RedisPubSub, RulesCacheMetrics, Clock, RandomSource],
+      useFactory: (
+        config: AppConfig,
+        cache: Cache,
+        pubsub: RedisPubSub,
+        metrics: RulesCacheMetrics,
+        clock: Clock,
+        random: RandomSource,
+      ) => {
+        const logger = new Logger('RulesCacheBreaker');
+        const tiered = createTieredCache({
+          cache,
+          settings: config.rulesCache,
+          keyPrefix: config.redis.keyPrefix,
+          cacheName: RULES_CACHE_NAME,
+          namespaces: RULES_KINDS,
+          transport: pubsub,
+          metrics,
+          clock,
+          random,
+          onBreakerChange: (state) => logger.warn({ msg: 'rules cache Redis breaker changed state', state }),
+        });
+        return new RulesCache(tiered.cache, tiered.invalidator, tiered.parts);
+      },
     },
     RulesCacheInterceptor,
   ],
@@ -99,6 +99,6 @@ export class RulesCacheModule implements OnModuleInit {
   ) {}
 
   async onModuleInit() {
-    if (this.config.rulesCache.enabled) await this.cache.start(RULES_KINDS);
+    if (this.config.rulesCache.enabled) await this.cache.start();
   }
 }

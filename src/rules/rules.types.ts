@@ -54,6 +54,5 @@ export interface PopulationMembershipRules {
   populations: Population[];
 }
 
-/** The two kinds of rules the service serves; also the cache's kinds and key namespaces. */
-export const RULES_KINDS = ['coverage_rules', 'population_membership_rules'] as const;
-export type RulesKind = (typeof RULES_KINDS)[number];
+/** The two kinds of rules the service serves are the rules cache's kinds (its key namespaces). */
+export { RULES_KINDS, type RulesKind } from '../rules-cache/rules-cache-kinds.js';

@@ -21,6 +21,12 @@ redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if marker == ARGV[4] then return 1 end
 return 0`;
 
+const RENEW_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0`;
+
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -109,9 +115,33 @@ export class RedisKeyvStore extends EventEmitter {
     return (await this.redis.eval(REPLACE_REPORTING, 1, key, value, Math.ceil(ttlMs), offset, marker)) === 1;
   }
 
+  /**
+   * `replaceReporting` for many keys at once, sent back to back on the bulk connection without
+   * waiting for each reply (ioredis pipelines them on the wire; on a cluster each goes to its
+   * key's master). Answers how many replaced values had `marker`; throws if any write failed.
+   */
+  async replaceManyReporting(
+    keys: readonly string[],
+    value: Buffer,
+    ttlMs: number,
+    offset: number,
+    marker: string,
+  ): Promise<number> {
+    const ttl = Math.ceil(ttlMs);
+    const replies = await Promise.all(
+      keys.map((key) => this.bulk.eval(REPLACE_REPORTING, 1, key, value, ttl, offset, marker)),
+    );
+    return replies.filter((reply) => reply === 1).length;
+  }
+
   /** SET NX PX: true when this caller now holds the lock. */
   async tryLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
     return (await this.redis.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** Extends the lock's TTL if `owner` still holds it; false when it lapsed or another took it. */
+  async renewLock(key: string, owner: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.eval(RENEW_LOCK, 1, key, owner, Math.ceil(ttlMs))) === 1;
   }
 
   async unlock(key: string, owner: string): Promise<void> {

@@ -8,12 +8,16 @@ export const MetricNames = {
   grpcServerHandledTotal: 'grpc_server_handled_total',
   httpServerRequestDurationSeconds: 'http_server_request_duration_seconds',
   databaseQueryDurationSeconds: 'rules_db_query_duration_seconds',
+  // Rules loads on worker threads (src/rules/load): queue wait included in the duration.
+  rulesLoadDurationSeconds: 'rules_load_duration_seconds',
+  rulesLoadQueueDepth: 'rules_load_queue_depth',
 
-  // Rules cache (src/rules-cache). Hit rate = hit_l1+hit_l2+stale+negative over all requests;
+  // Rules cache (src/rules-cache over src/tiered-cache). Hit rate = hit_l1+hit_l2+stale+negative over all requests;
   // database query reduction = 1 - rules_db_loads_total / rules_cache_requests_total.
   rulesCacheRequestsTotal: 'rules_cache_requests_total',
   rulesDbLoadsTotal: 'rules_db_loads_total',
   rulesCacheCoalescedTotal: 'rules_cache_coalesced_total',
+  rulesCacheLeaseTakeoversTotal: 'rules_cache_lease_takeovers_total',
   rulesCacheRefreshesTotal: 'rules_cache_background_refreshes_total',
   rulesCacheWritesFencedTotal: 'rules_cache_writes_fenced_total',
   rulesCacheRedisDurationSeconds: 'rules_cache_redis_duration_seconds',

@@ -8,20 +8,15 @@ import {
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import { LATENCY_BUCKETS_SECONDS, MetricNames } from './metric-names.js';
 
-export type CacheResult = 'hit_l1' | 'hit_l2' | 'stale' | 'miss' | 'negative' | 'error';
-export type RefreshTrigger = 'stale' | 'xfetch' | 'invalidated';
-export type RedisOperation =
-  | 'get'
-  | 'set'
-  | 'cas'
-  | 'lock'
-  | 'unlock'
-  | 'delete'
-  | 'scan'
-  | 'generation'
-  | 'publish';
+import type {
+  BreakerState,
+  CacheResult,
+  L2Operation,
+  RefreshTrigger,
+  TieredCacheMetrics,
+} from '../../tiered-cache/tiered-cache.metrics.js';
 
-const BREAKER_STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
+const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
 export const rulesCacheMetricProviders = [
   makeCounterProvider({
@@ -38,6 +33,11 @@ export const rulesCacheMetricProviders = [
     name: MetricNames.rulesCacheCoalescedTotal,
     help: 'Requests that shared another request’s load instead of starting one (in-process or across instances).',
     labelNames: ['kind', 'scope'],
+  }),
+  makeCounterProvider({
+    name: MetricNames.rulesCacheLeaseTakeoversTotal,
+    help: 'Loads a waiting instance took over because the lease holder finished without an entry (fenced or failed) or died and its lease lapsed.',
+    labelNames: ['kind'],
   }),
   makeCounterProvider({
     name: MetricNames.rulesCacheRefreshesTotal,
@@ -80,11 +80,12 @@ export const rulesCacheMetricProviders = [
 ];
 
 @Injectable()
-export class RulesCacheMetrics {
+export class RulesCacheMetrics implements TieredCacheMetrics {
   constructor(
     @InjectMetric(MetricNames.rulesCacheRequestsTotal) private readonly requests: Counter<string>,
     @InjectMetric(MetricNames.rulesDbLoadsTotal) private readonly loads: Counter<string>,
     @InjectMetric(MetricNames.rulesCacheCoalescedTotal) private readonly coalesced: Counter<string>,
+    @InjectMetric(MetricNames.rulesCacheLeaseTakeoversTotal) private readonly takeovers: Counter<string>,
     @InjectMetric(MetricNames.rulesCacheRefreshesTotal) private readonly refreshes: Counter<string>,
     @InjectMetric(MetricNames.rulesCacheWritesFencedTotal) private readonly fenced: Counter<string>,
     @InjectMetric(MetricNames.rulesCacheRedisDurationSeconds)
@@ -108,6 +109,10 @@ export class RulesCacheMetrics {
     this.coalesced.inc({ kind, scope });
   }
 
+  leaseTakenOver(kind: string) {
+    this.takeovers.inc({ kind });
+  }
+
   refreshStarted(kind: string, trigger: RefreshTrigger) {
     this.refreshes.inc({ kind, trigger });
   }
@@ -116,12 +121,12 @@ export class RulesCacheMetrics {
     this.fenced.inc({ kind });
   }
 
-  redisOperation(operation: RedisOperation, seconds: number, failed: boolean) {
+  redisOperation(operation: L2Operation, seconds: number, failed: boolean) {
     this.redisSeconds.observe({ operation }, seconds);
     if (failed) this.redisErrors.inc({ operation });
   }
 
-  breakerState(state: keyof typeof BREAKER_STATE_VALUE) {
+  breakerState(state: BreakerState) {
     this.breaker.set(BREAKER_STATE_VALUE[state]);
   }
 

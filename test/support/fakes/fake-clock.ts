@@ -1,4 +1,4 @@
-import { Clock, RandomSource } from '../../../src/rules-cache/clock.js';
+import { Clock, RandomSource } from '../../../src/tiered-cache/clock.js';
 
 export class FakeClock extends Clock {
   constructor(private time = Date.UTC(2026, 0, 1)) {

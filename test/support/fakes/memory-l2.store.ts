@@ -1,5 +1,5 @@
-import type { Clock } from '../../../src/rules-cache/clock.js';
-import type { L2Store } from '../../../src/rules-cache/l2-store.js';
+import type { Clock } from '../../../src/tiered-cache/clock.js';
+import type { L2Store } from '../../../src/tiered-cache/tiers/l2-store.js';
 
 /** An in-memory L2Store on a (fake) clock, with a switch that makes every call fail like a dead Redis. */
 export class MemoryL2Store implements L2Store {
@@ -49,11 +49,21 @@ export class MemoryL2Store implements L2Store {
     this.touch();
     return this.live(key) !== undefined;
   }
-  async replaceReporting(key: string, value: Buffer, ttlMs: number, offset: number, marker: string) {
+  async replaceManyReporting(
+    keys: readonly string[],
+    value: Buffer,
+    ttlMs: number,
+    offset: number,
+    marker: string,
+  ) {
     this.touch();
-    const previous = this.live(key)?.value;
-    this.data.set(key, { value, expiresAt: this.clock.now() + ttlMs });
-    return previous !== undefined && previous.toString('latin1', offset, offset + 1) === marker;
+    let replaced = 0;
+    for (const key of keys) {
+      const previous = this.live(key)?.value;
+      this.data.set(key, { value, expiresAt: this.clock.now() + ttlMs });
+      if (previous !== undefined && previous.toString('latin1', offset, offset + 1) === marker) replaced += 1;
+    }
+    return replaced;
   }
   async setIfPrefix(key: string, length: number, expected: string, value: Buffer, ttlMs: number) {
     this.touch();
@@ -66,6 +76,13 @@ export class MemoryL2Store implements L2Store {
     this.touch();
     if (this.live(key)) return false;
     this.data.set(key, { value: Buffer.from(owner), expiresAt: this.clock.now() + ttlMs });
+    return true;
+  }
+  async renewLock(key: string, owner: string, ttlMs: number) {
+    this.touch();
+    const item = this.live(key);
+    if (item?.value.toString() !== owner) return false;
+    item.expiresAt = this.clock.now() + ttlMs;
     return true;
   }
   async unlock(key: string, owner: string) {

@@ -1,15 +1,15 @@
 import { FakeClock, FakeRandom } from '../../test/support/fakes/fake-clock.js';
 import { MemoryL2Store } from '../../test/support/fakes/memory-l2.store.js';
-import { MemoryBus, rulesCacheInstance } from '../../test/support/fakes/rules-cache-parts.js';
+import { MemoryPubSub, tieredCacheInstance } from '../../test/support/fakes/tiered-cache-parts.js';
 import {
   ChannelNotFound,
   DependencyUnavailable,
   NotFound,
   RequestCancelled,
 } from '../platform/errors/domain-errors.js';
-import { RulesCache } from './rules-cache.js';
+import { TieredCache } from './tiered-cache.js';
 
-const KIND = 'coverage_rules' as const;
+const KIND = 'coverage_rules';
 const MINUTE = 60_000;
 
 /** A loader over a mutable "database", counting its loads; `gate` holds loads until released. */
@@ -50,22 +50,22 @@ function fakeDatabase() {
 const text = (buffer: Buffer) => buffer.toString();
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
-describe(RulesCache.name, () => {
+describe(TieredCache.name, () => {
   let clock: FakeClock;
   let random: FakeRandom;
   let store: MemoryL2Store;
-  let bus: MemoryBus;
+  let pubsub: MemoryPubSub;
   let db: ReturnType<typeof fakeDatabase>;
 
   beforeEach(() => {
     clock = new FakeClock();
     random = new FakeRandom(0.5); // jitter factor 1.0; XFetch: -ln(0.5) ≈ 0.69
     store = new MemoryL2Store(clock);
-    bus = new MemoryBus();
+    pubsub = new MemoryPubSub();
     db = fakeDatabase();
   });
 
-  const instance = (settings = {}) => rulesCacheInstance({ clock, random, store, bus }, settings);
+  const instance = (settings = {}) => tieredCacheInstance({ clock, random, store, pubsub }, settings);
 
   describe('get', () => {
     it('loads on a miss and answers later calls from L1 without loading', async () => {
@@ -97,9 +97,9 @@ describe(RulesCache.name, () => {
     });
 
     /** Two instances ask for one cold key: the first holds the lock, its load held until `release`. */
-    const racingInstances = async () => {
-      const first = await instance();
-      const second = await instance();
+    const racingInstances = async (settings = {}) => {
+      const first = await instance(settings);
+      const second = await instance(settings);
       const release = db.hold();
       const a = first.cache.get(KIND, 'ec-1', db.loader('ec-1'));
       await flush();
@@ -130,16 +130,45 @@ describe(RulesCache.name, () => {
       expect(db.loads).toBe(1);
     });
 
+    it('keeps every instance waiting on a live holder however long its load takes, then answers all with one load', async () => {
+      const { second, release, a, b } = await racingInstances({ leaseTtlMs: 600_000 });
+      clock.advance(60_000); // far past any fixed wait: only the waiter's own deadline bounds it
+      await new Promise((r) => setTimeout(r, 100));
+      expect(db.loads).toBe(1);
+      release();
+      expect([text(await a), text(await b)]).toEqual(['v1', 'v1']);
+      expect(db.loads).toBe(1);
+      expect(await second.metric('coalesced', { scope: 'cluster' })).toBe(1);
+    });
+
+    it('takes over the lease of a holder that died, exactly once across instances', async () => {
+      const first = await instance();
+      const second = await instance();
+      // A holder that died mid-load: its lease is there, nobody renews or releases it.
+      await store.tryLock('test:rules_cache_lock:coverage_rules:ec-1', 'dead-holder', 5_000);
+      const answers = [first, second, first, second].map(({ cache }) =>
+        cache.get(KIND, 'ec-1', db.loader('ec-1')),
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      expect(db.loads).toBe(0);
+
+      clock.advance(5_000); // the dead holder's lease lapses
+      expect((await Promise.all(answers)).map(text)).toEqual(Array(4).fill('v1'));
+      expect(db.loads).toBe(1);
+      const takeovers = (await first.metric('takeovers')) + (await second.metric('takeovers'));
+      expect(takeovers).toBe(1);
+    });
+
     it('keeps the TTL within ±10% jitter and the L1 copy within the L2 TTL', async () => {
       random.push(0.999_999); // jitter factor ≈ 1.1
       const { cache: sut } = await instance();
       await sut.get(KIND, 'ec-1', db.loader('ec-1'));
-      const ttl = await sut.l2TtlMs(KIND, 'ec-1');
+      const ttl = await store.pttl('test:coverage_rules:ec-1');
       expect(ttl).toBeGreaterThan(600_000 * 1.099);
       expect(ttl).toBeLessThanOrEqual(600_000 * 1.1);
       random.push(0);
       await sut.get(KIND, 'ec-2', db.loader('ec-2'));
-      expect(await sut.l2TtlMs(KIND, 'ec-2')).toBe(600_000 * 0.9);
+      expect(await store.pttl('test:coverage_rules:ec-2')).toBe(600_000 * 0.9);
     });
   });
 
@@ -233,19 +262,19 @@ describe(RulesCache.name, () => {
       await second.cache.get(KIND, 'ec-1', db.loader('ec-1'));
       db.rows.set('ec-1', 'v2');
 
-      await first.cache.invalidateChannels(KIND, ['ec-1']);
+      await first.invalidator.invalidateIds(KIND, ['ec-1']);
 
       expect(text(await second.cache.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
       expect(text(await first.cache.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v2');
     });
 
     it('never writes back a load that an invalidation overtook (the fence)', async () => {
-      const { cache: sut, metric } = await instance();
+      const { cache: sut, invalidator, metric } = await instance();
       const release = db.hold();
       const slow = sut.get(KIND, 'ec-1', db.loader('ec-1')); // reads v1, then waits
       await flush();
       db.rows.set('ec-1', 'v2');
-      await sut.invalidateChannels(KIND, ['ec-1']);
+      await invalidator.invalidateIds(KIND, ['ec-1']);
       release();
       expect(text(await slow)).toBe('v1'); // it started before the change
       db.gate = undefined;
@@ -261,7 +290,7 @@ describe(RulesCache.name, () => {
       const slow = loader.cache.get(KIND, 'ec-1', db.loader('ec-1'));
       await flush();
       db.rows.set('ec-1', 'v2');
-      await invalidator.cache.invalidateChannels(KIND, ['ec-1']);
+      await invalidator.invalidator.invalidateIds(KIND, ['ec-1']);
       release();
       await slow;
       db.gate = undefined;
@@ -296,7 +325,7 @@ describe(RulesCache.name, () => {
       db.rows.set('ec-1', 'v2');
       db.rows.set('ec-2', 'other2');
 
-      const deleted = await first.cache.invalidateKind(KIND);
+      const deleted = await first.invalidator.invalidateNamespace(KIND);
       clock.advance(501); // past the invalidation window
 
       expect(deleted).toBe(2);
@@ -305,10 +334,10 @@ describe(RulesCache.name, () => {
     });
 
     it('bridges a whole-kind invalidation under load with one refresh per key, not a herd', async () => {
-      const { cache: sut, metric } = await instance();
+      const { cache: sut, invalidator, metric } = await instance();
       await sut.get(KIND, 'ec-1', db.loader('ec-1'));
       db.rows.set('ec-1', 'v2');
-      await sut.invalidateKind(KIND);
+      await invalidator.invalidateNamespace(KIND);
 
       const during = await Promise.all(
         Array.from({ length: 20 }, () => sut.get(KIND, 'ec-1', db.loader('ec-1'))),
@@ -325,11 +354,11 @@ describe(RulesCache.name, () => {
     });
 
     it('ignores an entry written with an older generation (a load that a whole-kind flush overtook)', async () => {
-      const { cache: sut } = await instance();
+      const { cache: sut, invalidator } = await instance();
       const release = db.hold();
       const slow = (await instance()).cache.get(KIND, 'ec-1', db.loader('ec-1'));
       await flush();
-      await sut.invalidateKind(KIND);
+      await invalidator.invalidateNamespace(KIND);
       db.rows.set('ec-1', 'v2');
       release();
       await slow;
@@ -338,22 +367,17 @@ describe(RulesCache.name, () => {
     });
 
     it('fails when Redis cannot take the invalidation, so the caller retries', async () => {
-      const { cache: sut } = await instance();
+      const { invalidator } = await instance();
       store.failing = true;
-      await expect(sut.invalidateChannels(KIND, ['ec-1'])).rejects.toThrow(DependencyUnavailable);
-      await expect(sut.invalidateKind(KIND)).rejects.toThrow(DependencyUnavailable);
+      await expect(invalidator.invalidateIds(KIND, ['ec-1'])).rejects.toThrow(DependencyUnavailable);
+      await expect(invalidator.invalidateNamespace(KIND)).rejects.toThrow(DependencyUnavailable);
     });
 
     it('fails as DependencyUnavailable, not an unknown error, when the other instances cannot be told', async () => {
-      const silent = {
-        forInstance: () => ({
-          start: async () => undefined,
-          publish: () => Promise.reject(new Error('Command timed out')),
-        }),
-      } as unknown as MemoryBus;
-      const { cache: sut } = await rulesCacheInstance({ clock, random, store, bus: silent });
-      await expect(sut.invalidateChannels(KIND, ['ec-1'])).rejects.toThrow(DependencyUnavailable);
-      await expect(sut.invalidateKind(KIND)).rejects.toThrow(DependencyUnavailable);
+      const { invalidator } = await instance();
+      pubsub.failing = true;
+      await expect(invalidator.invalidateIds(KIND, ['ec-1'])).rejects.toThrow(DependencyUnavailable);
+      await expect(invalidator.invalidateNamespace(KIND)).rejects.toThrow(DependencyUnavailable);
     });
   });
 
@@ -383,12 +407,12 @@ describe(RulesCache.name, () => {
 
   describe('when Redis fails', () => {
     it('answers from L1 and the database, counts the errors, and stops calling Redis once the breaker opens', async () => {
-      const { cache: sut, breaker, metric } = await instance();
+      const { cache: sut, parts, metric } = await instance({ breakerCooldownMs: 50 });
       store.failing = true;
       expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1');
       expect(text(await sut.get(KIND, 'ec-1', db.loader('ec-1')))).toBe('v1'); // L1
       expect(text(await sut.get(KIND, 'ec-2', db.loader('ec-2')))).toBe('other');
-      expect(breaker.current).toBe('open');
+      expect(parts.l2.breakerState).toBe('open');
       expect(await metric('redis_errors')).toBeGreaterThanOrEqual(3);
 
       const callsWhileOpen = store.calls;
@@ -398,10 +422,10 @@ describe(RulesCache.name, () => {
       expect(store.calls).toBe(callsWhileOpen);
 
       store.failing = false;
-      clock.advance(5_001); // cooldown over: one probe goes through and closes the breaker
+      await new Promise((resolve) => setTimeout(resolve, 60)); // cooldown over: one probe goes through and closes the breaker
       db.rows.set('ec-4', 'four');
       await sut.get(KIND, 'ec-4', db.loader('ec-4'));
-      expect(breaker.current).toBe('closed');
+      expect(parts.l2.breakerState).toBe('closed');
       expect(store.data.has('test:coverage_rules:ec-4')).toBe(true);
     });
 

@@ -4,22 +4,22 @@ import { randomBytes } from 'node:crypto';
  * One cached answer. Times are epoch milliseconds:
  *   fresh   until `freshUntil`  – served as is (XFetch may refresh it early, in the background)
  *   stale   until `expiresAt`   – served at once while one background load refreshes it
- *   grace   until `graceUntil`  – served only when the database cannot answer
- * `expiresAt` is also the Redis TTL, so the L1 copy never serves past its L2 original.
+ *   grace   until `graceUntil`  – served only when the loader's source cannot answer
+ * `expiresAt` is also the L2 TTL, so an L1 copy never serves past its L2 original.
  */
 export interface CacheEntry {
   /** Identifies this write; a conditional write compares it (the invalidation fence). */
   token: string;
-  /** The kind's generation when the load that produced this entry started. */
+  /** The namespace's generation when the load that produced this entry started. */
   generation: number;
   freshUntil: number;
   expiresAt: number;
   graceUntil: number;
   /** How long the load took (δ in XFetch). */
   loadMs: number;
-  /** Set for a cached NOT_FOUND: the message to answer with. */
+  /** Set for a cached "not found": the message to answer with. */
   notFound?: string;
-  /** The encoded gRPC response, uncompressed. Empty for a cached NOT_FOUND. */
+  /** The value as the adapter encoded it, uncompressed. Empty for a cached "not found". */
   payload: Buffer;
 }
 

@@ -9,7 +9,9 @@ interface Flight<T> {
 /**
  * Concurrent callers for one key share one load. The load is cancelled only when every
  * caller waiting on it has gone (cancelled or past its deadline); a caller who leaves early
- * gets RequestCancelled at once without disturbing the others.
+ * gets RequestCancelled at once without disturbing the others. A flight whose callers have all
+ * left is forgotten at that moment, so a caller who comes later starts a new load instead of
+ * joining one that is being cancelled.
  */
 export class SingleFlight<T> {
   private readonly flights = new Map<string, Flight<T>>();
@@ -28,37 +30,36 @@ export class SingleFlight<T> {
     load: (signal: AbortSignal) => Promise<T>,
     signal?: AbortSignal,
   ): { joined: boolean; result: Promise<T> } {
-    let flight = this.flights.get(key);
-    const joined = flight !== undefined;
-    if (!flight) {
-      const controller = new AbortController();
-      const created: Flight<T> = {
-        controller,
-        waiters: 0,
-        promise: Promise.resolve()
-          .then(() => load(controller.signal))
-          .finally(() => {
-            if (this.flights.get(key) === created) this.flights.delete(key);
-          }),
-      };
-      // Every waiter may have left before the load settles; its outcome must not go unhandled.
-      created.promise.catch(() => undefined);
-      flight = created;
-      this.flights.set(key, flight);
-    }
-    return { joined, result: this.wait(flight, signal) };
+    const running = this.flights.get(key);
+    const flight = running ?? this.start(key, load);
+    return { joined: running !== undefined, result: this.wait(key, flight, signal) };
   }
 
-  private wait(flight: Flight<T>, signal?: AbortSignal): Promise<T> {
+  private start(key: string, load: (signal: AbortSignal) => Promise<T>): Flight<T> {
+    const controller = new AbortController();
+    const flight: Flight<T> = {
+      controller,
+      waiters: 0,
+      promise: Promise.resolve()
+        .then(() => load(controller.signal))
+        .finally(() => this.forget(key, flight)),
+    };
+    // Every waiter may have left before the load settles; its outcome must not go unhandled.
+    flight.promise.catch(() => undefined);
+    this.flights.set(key, flight);
+    return flight;
+  }
+
+  private wait(key: string, flight: Flight<T>, signal?: AbortSignal): Promise<T> {
     flight.waiters += 1;
     if (!signal) return flight.promise;
     if (signal.aborted) {
-      this.leave(flight);
+      this.leave(key, flight);
       return Promise.reject(new RequestCancelled());
     }
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
-        this.leave(flight);
+        this.leave(key, flight);
         reject(new RequestCancelled());
       };
       signal.addEventListener('abort', onAbort, { once: true });
@@ -75,8 +76,14 @@ export class SingleFlight<T> {
     });
   }
 
-  private leave(flight: Flight<T>) {
+  private leave(key: string, flight: Flight<T>) {
     flight.waiters -= 1;
-    if (flight.waiters <= 0) flight.controller.abort();
+    if (flight.waiters > 0) return;
+    this.forget(key, flight);
+    flight.controller.abort();
+  }
+
+  private forget(key: string, flight: Flight<T>) {
+    if (this.flights.get(key) === flight) this.flights.delete(key);
   }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CacheEntry } from './cache-entry.js';
+import type { CacheEntry } from '../cache-entry.js';
 import { EnvelopeCodec, fencePrefix } from './l2-envelope.js';
 
 const entry = (payload: Buffer, notFound?: string): CacheEntry => ({

@@ -1,6 +1,6 @@
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants } from 'node:zlib';
-import { type CacheEntry, TOKEN_LENGTH } from './cache-entry.js';
+import { type CacheEntry, TOKEN_LENGTH } from '../cache-entry.js';
 
 const compress = promisify(brotliCompress);
 const decompress = promisify(brotliDecompress);
