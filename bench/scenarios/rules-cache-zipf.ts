@@ -3,7 +3,7 @@ import { channelIdFor } from '../../src/infrastructure/database/seed/replica-gen
 import { SeededRandom } from '../../src/infrastructure/database/seed/seeded-random.js';
 import { FakeClock, FakeRandom } from '../../test/support/fakes/fake-clock.js';
 import { MemoryL2Store } from '../../test/support/fakes/memory-l2.store.js';
-import { MemoryBus, rulesCacheInstance } from '../../test/support/fakes/rules-cache-parts.js';
+import { MemoryPubSub, tieredCacheInstance } from '../../test/support/fakes/tiered-cache-parts.js';
 import { table } from '../lib/report.js';
 
 const CHANNELS = 1_000;
@@ -12,7 +12,7 @@ const LOAD_MS = 30;
 
 /**
  * An hour of Zipf(1.1) traffic over 1,000 channels, run through the real cache engine
- * (RulesCache, L1, the L2 tier with its envelope codec) on a simulated clock, with an
+ * (TieredCache over cache-manager, L1, the L2 tier with its envelope codec) on a simulated clock, with an
  * in-memory Redis and a counting loader standing in for MariaDB. default settings (10-minute TTL
  * with ±10% jitter, fresh for 90% of it, stale-while-revalidate, XFetch β = 1).
  */
@@ -21,9 +21,9 @@ async function simulate(requestsPerSecond: number) {
   const random = new FakeRandom();
   const rng = new SeededRandom(7);
   random.next = () => rng.next();
-  const { cache, metric } = await rulesCacheInstance(
-    { clock, random, store: new MemoryL2Store(clock), bus: new MemoryBus() },
-    { ...loadConfig({}).rulesCache, lockWaitMs: 0 },
+  const { cache, metric } = await tieredCacheInstance(
+    { clock, random, store: new MemoryL2Store(clock), pubsub: new MemoryPubSub() },
+    loadConfig({}).rulesCache,
   );
   const weights = Array.from({ length: CHANNELS }, (_, i) => 1 / (i + 1) ** 1.1);
   const total = weights.reduce((a, b) => a + b, 0);

@@ -8,7 +8,7 @@ import { queueKeyPrefix } from '../../src/infrastructure/queue/queue-keys.js';
 import { MetricNames as M } from '../../src/platform/metrics/metric-names.js';
 import type { RulesMethod } from '../../src/rules/rules.proto.js';
 import { RULES_KINDS } from '../../src/rules/rules.types.js';
-import { rulesCacheKindPattern } from '../../src/rules-cache/rules-cache-keys.js';
+import { rulesCacheKeys } from '../../src/rules-cache/rules-cache-keys.js';
 import { eventually } from '../../test/support/eventually.js';
 import { rulesClient } from '../../test/support/grpc-client.js';
 import { PrivateRedisCluster } from '../../test/support/redis-cluster.js';
@@ -308,7 +308,7 @@ async function flushScansEveryMaster(
   const perMaster = async () => {
     const counts = new Map<number, number>();
     for (const kind of RULES_KINDS)
-      for (const [port, keys] of await cluster.keysByNode(rulesCacheKindPattern(prefix, kind)))
+      for (const [port, keys] of await cluster.keysByNode(rulesCacheKeys(prefix).namespacePattern(kind)))
         counts.set(port, (counts.get(port) ?? 0) + keys.length);
     return [...counts.values()];
   };

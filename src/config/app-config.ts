@@ -54,7 +54,7 @@ export abstract class AppConfig {
   /** Rules loads run on worker threads, each with its own database connections. */
   abstract readonly rulesLoad: {
     readonly threads: number;
-    /** Loads one thread runs at once (they mostly wait on the database). */
+    /** Loads one thread runs at once, and so its MySQL pool size (they mostly wait on the database). */
     readonly tasksPerThread: number;
   };
   abstract readonly replicator: {

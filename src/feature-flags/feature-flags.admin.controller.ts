@@ -45,7 +45,7 @@ export class FeatureFlagsAdminController {
         await this.store.setPercentageOfActors(name, body.percentageOfActors);
       if (body.actors !== undefined) await this.store.setActors(name, body.actors);
     });
-    this.flags.forget(name);
+    await this.flags.forget(name);
 
     const result = view(name, (await storeCall(() => this.store.read(name))).hash);
     this.logger.log({

@@ -1,3 +1,4 @@
+import { CacheModule } from '@nestjs/cache-manager';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { FeatureFlagsAdminController } from './feature-flags.admin.controller.js';
 import { FeatureFlags } from './feature-flags.service.js';
@@ -10,6 +11,8 @@ export class FeatureFlagsModule {
     return {
       module: FeatureFlagsModule,
       global: true,
+      // The flags' own in-process cache (cache-manager over an in-memory Keyv store).
+      imports: [CacheModule.register()],
       controllers: options.admin ? [FeatureFlagsAdminController] : [],
       providers: [FlipperStore, FeatureFlags],
       exports: [FeatureFlags],

@@ -1,3 +1,4 @@
+import { createCache } from 'cache-manager';
 import type { AppConfig } from '../config/app-config.js';
 import { DependencyUnavailable } from '../platform/errors/domain-errors.js';
 import { FeatureFlags } from './feature-flags.service.js';
@@ -18,7 +19,7 @@ class FakeStore {
 function build(cacheTtlMs: number) {
   const store = new FakeStore();
   const config = { featureFlags: { cacheTtlMs, redisKeyPrefix: '' } } as unknown as AppConfig;
-  return { store, sut: new FeatureFlags(store as unknown as FlipperStore, config) };
+  return { store, sut: new FeatureFlags(store as unknown as FlipperStore, config, createCache()) };
 }
 
 describe(FeatureFlags.name, () => {
@@ -104,7 +105,7 @@ describe(FeatureFlags.name, () => {
     it('makes the next check read the store again', async () => {
       const { store, sut } = build(5_000);
       await sut.isEnabled('f', 'u');
-      sut.forget('f');
+      await sut.forget('f');
       await sut.isEnabled('f', 'u');
       expect(store.reads).toBe(2);
     });

@@ -1,13 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
 import { AppConfig } from '../config/app-config.js';
 import { DependencyUnavailable } from '../platform/errors/domain-errors.js';
 import { type FlipperGates, gatesFromHash, isOpenFor } from './flipper-gates.js';
 import { FlipperStore } from './flipper-store.js';
-
-interface CachedGates {
-  readonly gates: FlipperGates;
-  readonly expiresAt: number;
-}
 
 /**
  * While the store cannot be read, the gates last read are kept answering for this long. Flags
@@ -18,20 +15,20 @@ const LAST_KNOWN_MAX_AGE_MS = 15 * 60_000;
 
 /**
  * Flag checks for the hot path: a feature's gates are read from Redis at most once per
- * FLIPPER_CACHE_TTL_MS (5 s at most) per process, and concurrent checks share one read. A
- * change made anywhere is seen everywhere within that time. When the store is unreachable, the
- * gates last read (up to 15 minutes ago) answer instead.
+ * FLIPPER_CACHE_TTL_MS (5 s at most) per process, through the module's in-process
+ * cache-manager cache, whose `wrap` also makes concurrent checks share one read. A change made
+ * anywhere is seen everywhere within that time. When the store is unreachable, the gates last
+ * read (up to 15 minutes ago) answer instead.
  */
 @Injectable()
 export class FeatureFlags {
-  private readonly cache = new Map<string, CachedGates>();
   private readonly lastKnown = new Map<string, { gates: FlipperGates; readAt: number }>();
-  private readonly reads = new Map<string, Promise<FlipperGates>>();
   private readonly ttlMs: number;
 
   constructor(
     private readonly store: FlipperStore,
     config: AppConfig,
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
   ) {
     this.ttlMs = config.featureFlags.cacheTtlMs;
   }
@@ -45,20 +42,14 @@ export class FeatureFlags {
   }
 
   async gates(feature: string): Promise<FlipperGates> {
-    const cached = this.cache.get(feature);
-    if (cached && Date.now() < cached.expiresAt) return cached.gates;
-    let read = this.reads.get(feature);
-    if (!read) {
-      read = this.read(feature).finally(() => this.reads.delete(feature));
-      this.reads.set(feature, read);
-    }
-    return read;
+    if (this.ttlMs <= 0) return this.read(feature);
+    return this.cache.wrap(feature, () => this.read(feature), this.ttlMs);
   }
 
   /** Drops this process's copy after a change made here, so it takes effect at once locally. */
-  forget(feature: string) {
-    this.cache.delete(feature);
+  async forget(feature: string) {
     this.lastKnown.delete(feature);
+    await this.cache.del(feature);
   }
 
   private async read(feature: string): Promise<FlipperGates> {
@@ -71,9 +62,7 @@ export class FeatureFlags {
       throw new DependencyUnavailable('feature flag store', { cause: error });
     }
     const gates = gatesFromHash(hash);
-    const now = Date.now();
-    this.lastKnown.set(feature, { gates, readAt: now });
-    if (this.ttlMs > 0) this.cache.set(feature, { gates, expiresAt: now + this.ttlMs });
+    this.lastKnown.set(feature, { gates, readAt: Date.now() });
     return gates;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { DependencyUnavailable } from '../platform/errors/domain-errors.js';
 import { ReplicatorMetrics, type SyncEventSource } from '../platform/metrics/replicator.metrics.js';
 import { RulesRepository } from '../rules/rules.repository.js';
 import type { RulesKind } from '../rules/rules.types.js';
@@ -82,16 +83,29 @@ export class SyncEventApplier {
 
   /**
    * The channels an event touches: the ids it names, plus the channels of the populations it
-   * names. A population the replica no longer has (deleted) cannot be traced to its channel,
-   * so the whole kind is invalidated rather than leaving a deleted population cached.
+   * names. A population that cannot be traced to its channel is covered by invalidating the
+   * whole kind: one the replica no longer has (deleted), or any while the database is down (an
+   * invalidation must never wait for, or be dead-lettered for want of, the database).
    */
   private async channelsOf(event: SyncEvent): Promise<string[] | 'all'> {
     const named = event.enrollmentChannelIds ?? [];
     const populations = event.populationIds ?? [];
     if (named.length === 0 && populations.length === 0) return 'all';
     if (populations.length === 0) return named;
-    const { channelIds, unknown } = await this.repository.resolvePopulations(populations);
-    if (unknown.length > 0) return 'all';
-    return [...new Set([...named, ...channelIds])].sort();
+    let resolved: Awaited<ReturnType<RulesRepository['resolvePopulations']>>;
+    try {
+      resolved = await this.repository.resolvePopulations(populations);
+    } catch (error) {
+      if (!(error instanceof DependencyUnavailable)) throw error;
+      this.metrics.wholeKindFallback(event.table);
+      this.logger.warn({
+        msg: 'database unavailable: invalidating whole kinds for a population event',
+        table: event.table,
+        populations: populations.length,
+      });
+      return 'all';
+    }
+    if (resolved.unknown.length > 0) return 'all';
+    return [...new Set([...named, ...resolved.channelIds])].sort();
   }
 }

@@ -1,6 +1,6 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import { RulesCacheInterceptor } from './rules-cache.interceptor.js';
-import type { RulesKind } from './rules-cache-kinds.js';
+import type { RulesKind } from './rules-cache-keys.js';
 
 export const CACHED_RULES = Symbol('CACHED_RULES');
 

@@ -12,7 +12,7 @@ import { createTieredCache } from '../tiered-cache/create-tiered-cache.js';
 import { LruKeyvStore } from '../tiered-cache/tiers/lru-keyv.store.js';
 import { RulesCacheInterceptor } from './rules-cache.interceptor.js';
 import { RulesCache } from './rules-cache.js';
-import { RULES_CACHE_NAME, RULES_KINDS } from './rules-cache-kinds.js';
+import { RULES_CACHE_NAME, RULES_KINDS } from './rules-cache-keys.js';
 
 /**
  * Bound on each SCAN, batched UNLINK and tombstone batch of a bulk invalidation. The hot path's

@@ -2,7 +2,7 @@ import type { CacheInvalidator } from '../tiered-cache/cache-invalidator.js';
 import type { Loader, TieredCacheParts } from '../tiered-cache/cache-parts.js';
 import type { TieredCache } from '../tiered-cache/tiered-cache.js';
 import { UNAVAILABLE } from '../tiered-cache/tiers/l2-tier.js';
-import { RULES_KINDS, type RulesKind } from './rules-cache-kinds.js';
+import { RULES_KINDS, type RulesKind } from './rules-cache-keys.js';
 
 /**
  * The rules' tiered cache as the rest of the service sees it: answers by kind and channel,

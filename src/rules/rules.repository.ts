@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import type { Kysely, Transaction } from 'kysely';
 import { Database } from '../infrastructure/database/database.js';
 import { translateDatabaseError } from '../infrastructure/database/database-errors.js';
@@ -23,13 +22,21 @@ export const CONTRACT_PAGE_SIZE = 5_000;
 
 type Reader = Kysely<ReplicaSchema> | Transaction<ReplicaSchema>;
 
-/** Assembles rules from the SQL replica. Each read is one read-only transaction: one snapshot. */
-@Injectable()
+/**
+ * What a read checks between statements: an AbortSignal on the main thread, a CancelFlag the
+ * main thread raises on a worker thread.
+ */
+export type Cancellation = Pick<AbortSignal, 'aborted'>;
+
+/**
+ * Assembles rules from the SQL replica. Each read is one read-only transaction: one snapshot.
+ * The rules load threads run it too, so it stays free of Nest (RulesModule provides it).
+ */
 export class RulesRepository {
   constructor(private readonly database: Database) {}
 
   /** The channel's coverage rules, or undefined when there is no such channel. */
-  async loadCoverageRules(channelId: string, signal?: AbortSignal): Promise<CoverageRules | undefined> {
+  async loadCoverageRules(channelId: string, signal?: Cancellation): Promise<CoverageRules | undefined> {
     return this.snapshot(signal, async (trx) => {
       const enrollmentChannel = await this.findChannel(trx, channelId);
       if (!enrollmentChannel) return undefined;
@@ -58,7 +65,7 @@ export class RulesRepository {
   /** The channel's populations (by priority, then id) with their rules, or undefined. */
   async loadPopulationMembershipRules(
     channelId: string,
-    signal?: AbortSignal,
+    signal?: Cancellation,
   ): Promise<PopulationMembershipRules | undefined> {
     return this.snapshot(signal, async (trx) => {
       const enrollmentChannel = await this.findChannel(trx, channelId);
@@ -128,7 +135,7 @@ export class RulesRepository {
     return { channelIds: [...channels].sort(), unknown: populationIds.filter((id) => !found.has(id)) };
   }
 
-  private async snapshot<T>(signal: AbortSignal | undefined, read: (trx: Reader) => Promise<T>): Promise<T> {
+  private async snapshot<T>(signal: Cancellation | undefined, read: (trx: Reader) => Promise<T>): Promise<T> {
     throwIfAborted(signal);
     try {
       return await this.database.db.transaction().setAccessMode('read only').execute(read);
@@ -156,7 +163,7 @@ export class RulesRepository {
   private async loadContracts(
     trx: Reader,
     channelId: string,
-    signal?: AbortSignal,
+    signal?: Cancellation,
   ): Promise<BenefitContract[]> {
     const contracts: BenefitContract[] = [];
     let after = '';
@@ -213,7 +220,7 @@ export class RulesRepository {
   }
 }
 
-function throwIfAborted(signal?: AbortSignal) {
+function throwIfAborted(signal?: Cancellation) {
   if (signal?.aborted) throw new RequestCancelled();
 }
 

@@ -1,28 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { ChannelNotFound } from '../platform/errors/domain-errors.js';
 import { parseEnrollmentChannelId } from './enrollment-channel-id.js';
-import { RulesRepository } from './rules.repository.js';
-import type { CoverageRules, PopulationMembershipRules } from './rules.types.js';
+import { RulesLoadPool } from './load/rules-load.pool.js';
 
-/** The read path: validate the id, read one snapshot, and say NOT_FOUND for unknown channels. */
+/**
+ * The read path: validate the id here, read one snapshot and encode it on a worker thread, and
+ * say NOT_FOUND for unknown channels. Answers are the encoded gRPC responses, exactly the bytes
+ * `encodeRulesResponse` gives; database failures arrive as the domain errors (DependencyUnavailable,
+ * RequestCancelled).
+ */
 @Injectable()
 export class RulesService {
-  constructor(private readonly repository: RulesRepository) {}
+  constructor(private readonly loads: RulesLoadPool) {}
 
-  async getCoverageRules(enrollmentChannelId: unknown, signal?: AbortSignal): Promise<CoverageRules> {
+  /** The encoded GetCoverageRulesResponse. */
+  async getCoverageRules(enrollmentChannelId: unknown, signal?: AbortSignal): Promise<Buffer> {
     const id = parseEnrollmentChannelId(enrollmentChannelId);
-    const rules = await this.repository.loadCoverageRules(id, signal);
-    if (!rules) throw new ChannelNotFound(id);
-    return rules;
+    const response = await this.loads.loadCoverageRules(id, signal);
+    if (!response) throw new ChannelNotFound(id);
+    return response;
   }
 
-  async getPopulationMembershipRules(
-    enrollmentChannelId: unknown,
-    signal?: AbortSignal,
-  ): Promise<PopulationMembershipRules> {
+  /** The encoded GetPopulationMembershipRulesResponse. */
+  async getPopulationMembershipRules(enrollmentChannelId: unknown, signal?: AbortSignal): Promise<Buffer> {
     const id = parseEnrollmentChannelId(enrollmentChannelId);
-    const rules = await this.repository.loadPopulationMembershipRules(id, signal);
-    if (!rules) throw new ChannelNotFound(id);
-    return rules;
+    const response = await this.loads.loadPopulationMembershipRules(id, signal);
+    if (!response) throw new ChannelNotFound(id);
+    return response;
   }
 }

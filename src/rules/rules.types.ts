@@ -55,4 +55,4 @@ export interface PopulationMembershipRules {
 }
 
 /** The two kinds of rules the service serves are the rules cache's kinds (its key namespaces). */
-export { RULES_KINDS, type RulesKind } from '../rules-cache/rules-cache-kinds.js';
+export { RULES_KINDS, type RulesKind } from '../rules-cache/rules-cache-keys.js';

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
-import { RulesRepository } from '../../src/rules/rules.repository.js';
+import { RulesLoadPool } from '../../src/rules/load/rules-load.pool.js';
 import { eventually } from '../support/eventually.js';
 import { rulesClient } from '../support/grpc-client.js';
 import { MARIADB_ROOT_URL } from '../support/mariadb.js';
@@ -36,13 +36,13 @@ describe('graceful shutdown (end to end)', () => {
     const baseline = await connectionsTo(database.name); // the test's own seeding pool
     const sut = await startTestApp({ DATABASE_URL: database.url });
     const client = rulesClient(sut.grpcAddress);
-    const repository = sut.app.get(RulesRepository);
-    const original = repository.loadCoverageRules.bind(repository);
+    const loads = sut.app.get(RulesLoadPool);
+    const original = loads.loadCoverageRules.bind(loads);
     let entered!: () => void;
     const inside = new Promise<void>((r) => {
       entered = r;
     });
-    jest.spyOn(repository, 'loadCoverageRules').mockImplementation(async (...args) => {
+    jest.spyOn(loads, 'loadCoverageRules').mockImplementation(async (...args) => {
       entered();
       await new Promise((r) => setTimeout(r, 500));
       return original(...args);

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
-import { RulesRepository } from '../../src/rules/rules.repository.js';
-import { rulesCacheKey } from '../../src/rules-cache/rules-cache-keys.js';
+import { RulesLoadPool } from '../../src/rules/load/rules-load.pool.js';
+import { rulesCacheKeys } from '../../src/rules-cache/rules-cache-keys.js';
 import { type RulesClient, rulesClient } from '../support/grpc-client.js';
 import { seededTestDatabase } from '../support/seeded-mariadb.js';
 import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
@@ -23,7 +23,7 @@ describe('admin cache API', () => {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   const key = (kind: 'coverage_rules' | 'population_membership_rules', id: string) =>
-    rulesCacheKey(sut.config.redis.keyPrefix, kind, id);
+    rulesCacheKeys(sut.config.redis.keyPrefix).entry(kind, id);
   const warm = async (ids: string[]) => {
     for (const id of ids) {
       expect((await client.getCoverageRules(id)).code).toBe(status.OK);
@@ -56,7 +56,7 @@ describe('admin cache API', () => {
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ deleted: 2 });
-    const loads = jest.spyOn(sut.app.get(RulesRepository), 'loadCoverageRules');
+    const loads = jest.spyOn(sut.app.get(RulesLoadPool), 'loadCoverageRules');
     await client.getCoverageRules('ec-0001');
     await client.getCoverageRules('ec-0003');
     expect(loads).toHaveBeenCalledTimes(1); // ec-0001 reloaded, ec-0003 still cached

@@ -1,16 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import type { Cache } from 'cache-manager';
 import { type Cluster, Redis } from 'ioredis';
 import { queueKeyPrefix } from '../../src/infrastructure/queue/queue-keys.js';
+import type { RedisKeyvStore } from '../../src/infrastructure/redis/redis-keyv.store.js';
 import { PRECACHE_QUEUE } from '../../src/precache/precache-job.js';
-import { RulesRepository } from '../../src/rules/rules.repository.js';
-import { newToken } from '../../src/rules-cache/cache-entry.js';
-import { L2RedisCache } from '../../src/rules-cache/l2-redis-cache.js';
-import {
-  rulesCacheKey,
-  rulesCacheKindPattern,
-  rulesCacheLockKey,
-} from '../../src/rules-cache/rules-cache-keys.js';
+import { RulesLoadPool } from '../../src/rules/load/rules-load.pool.js';
+import { rulesCacheKeys } from '../../src/rules-cache/rules-cache-keys.js';
+import { newToken } from '../../src/tiered-cache/cache-entry.js';
+import { ENTRY_MARKER, EnvelopeCodec } from '../../src/tiered-cache/tiers/l2-envelope.js';
 import type { UhdSimulator } from '../../src/tools/uhd-simulator/uhd-simulator.js';
 import { eventually } from '../support/eventually.js';
 import { type RulesClient } from '../support/grpc-client.js';
@@ -67,7 +66,7 @@ describe('the service on a 3-master Redis Cluster', () => {
     expect(response.status).toBe(200);
     return ((await response.json()) as { deleted: number }).deleted;
   };
-  const loadsOf = (app: TestApp) => jest.spyOn(app.app.get(RulesRepository), 'loadCoverageRules');
+  const loadsOf = (app: TestApp) => jest.spyOn(app.app.get(RulesLoadPool), 'loadCoverageRules');
 
   beforeAll(async () => {
     [cluster, database, simulator] = await Promise.all([
@@ -132,25 +131,27 @@ describe('the service on a 3-master Redis Cluster', () => {
     expect(loadsA).toHaveBeenCalledTimes(1);
     expect(loadsB).toHaveBeenCalledTimes(0);
     // The conditional write (a Lua script on one key) landed: the entry is there with its TTL.
-    expect(await redis.pttl(rulesCacheKey(prefix, 'coverage_rules', id))).toBeGreaterThan(60_000);
-    expect(await redis.exists(rulesCacheLockKey(prefix, rulesCacheKey(prefix, 'coverage_rules', id)))).toBe(
-      0,
-    );
+    const key = rulesCacheKeys(prefix).entry('coverage_rules', id);
+    expect(await redis.pttl(key)).toBeGreaterThan(60_000);
+    expect(await redis.exists(rulesCacheKeys(prefix).lease(key))).toBe(0);
   });
 
   it('holds the load lock on the cluster and fences a load whose key was tombstoned meanwhile', async () => {
     const id = channelId(4);
-    const key = rulesCacheKey(prefix, 'coverage_rules', id);
-    const lockKey = rulesCacheLockKey(prefix, key);
-    const repository = a.app.app.get(RulesRepository);
-    const { release, read } = holdNextCoverageLoad(repository);
+    const key = rulesCacheKeys(prefix).entry('coverage_rules', id);
+    const lockKey = rulesCacheKeys(prefix).lease(key);
+    const { release, read } = holdNextCoverageLoad(a.app.app.get(RulesLoadPool));
 
     const slow = a.client.getCoverageRules(id);
     await read;
     expect(await redis.exists(lockKey)).toBe(1);
     await rename(id, 'Renamed while a load was slow');
     // The other instance's L2 tier writes the tombstone, with no pub/sub message: only Redis's fence can stop the write.
-    expect(await b.app.app.get(L2RedisCache).tombstone(key, newToken(), 60_000)).toBe(false);
+    const l2 = b.app.app.get<Cache>(CACHE_MANAGER).stores[1].store as RedisKeyvStore;
+    const tombstone = new EnvelopeCodec(0).tombstone(newToken());
+    expect(
+      await l2.replaceManyReporting([key], tombstone, 60_000, ENTRY_MARKER.offset, ENTRY_MARKER.byte),
+    ).toBe(0);
     release();
     expect((await slow).code).toBe(status.OK);
 
@@ -181,7 +182,7 @@ describe('the service on a 3-master Redis Cluster', () => {
     const entries = async () => {
       const counts: number[] = [];
       for (const kind of ['coverage_rules', 'population_membership_rules'] as const) {
-        const byNode = await cluster.keysByNode(rulesCacheKindPattern(prefix, kind));
+        const byNode = await cluster.keysByNode(rulesCacheKeys(prefix).namespacePattern(kind));
         [...byNode.values()].forEach((keys, i) => {
           counts[i] = (counts[i] ?? 0) + keys.length;
         });

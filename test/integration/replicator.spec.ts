@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
-import { RulesRepository } from '../../src/rules/rules.repository.js';
+import { RulesLoadPool } from '../../src/rules/load/rules-load.pool.js';
 import { eventually } from '../support/eventually.js';
 import { type RulesClient } from '../support/grpc-client.js';
 import { seededTestDatabase } from '../support/seeded-mariadb.js';
@@ -95,7 +95,7 @@ describe('replicator sync events', () => {
 
   it('resolves population ids to their channels and invalidates only those', async () => {
     const { app, client } = await start(newPrefix());
-    const loads = jest.spyOn(app.app.get(RulesRepository), 'loadPopulationMembershipRules');
+    const loads = jest.spyOn(app.app.get(RulesLoadPool), 'loadPopulationMembershipRules');
     await client.getPopulationMembershipRules('ec-0012');
     await client.getPopulationMembershipRules('ec-0013');
     expect(loads).toHaveBeenCalledTimes(2);
@@ -187,8 +187,8 @@ describe('replicator sync events', () => {
     const ids = Array.from({ length: 30 }, (_, i) => `ec-${String(i + 20).padStart(4, '0')}`);
     for (const id of ids) await a.client.getCoverageRules(id);
     for (const id of ids) await b.client.getCoverageRules(id);
-    const loadsA = jest.spyOn(a.app.app.get(RulesRepository), 'loadCoverageRules');
-    const loadsB = jest.spyOn(b.app.app.get(RulesRepository), 'loadCoverageRules');
+    const loadsA = jest.spyOn(a.app.app.get(RulesLoadPool), 'loadCoverageRules');
+    const loadsB = jest.spyOn(b.app.app.get(RulesLoadPool), 'loadCoverageRules');
 
     const hammering = Promise.all(
       Array.from({ length: 8 }, async (_, worker) => {
@@ -212,7 +212,7 @@ describe('replicator sync events', () => {
 
   it('rejects bad events with a 400 naming the field, applying nothing', async () => {
     const { app, client } = await start(newPrefix());
-    const loads = jest.spyOn(app.app.get(RulesRepository), 'loadCoverageRules');
+    const loads = jest.spyOn(app.app.get(RulesLoadPool), 'loadCoverageRules');
     await client.getCoverageRules('ec-0017');
     const cases: Array<[unknown, RegExp]> = [
       [{ table: 'nope', syncedAt: syncedNow() }, /^table: /],

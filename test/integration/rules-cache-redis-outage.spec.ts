@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { RulesCache } from '../../src/rules-cache/rules-cache.js';
-import { rulesCacheKey } from '../../src/rules-cache/rules-cache-keys.js';
+import { rulesCacheKeys } from '../../src/rules-cache/rules-cache-keys.js';
 import { eventually } from '../support/eventually.js';
 import { type RulesClient, rulesClient } from '../support/grpc-client.js';
 import { PrivateRedis } from '../support/redis-server.js';
@@ -36,7 +36,9 @@ describe('rules cache when Redis dies and comes back', () => {
     const ids = Array.from({ length: 20 }, (_, i) => `ec-${String(i + 1).padStart(4, '0')}`);
     for (const id of ids.slice(0, 10)) expect((await client.getCoverageRules(id)).code).toBe(status.OK);
     const probe = redis.client();
-    expect(await probe.exists(rulesCacheKey(sut.config.redis.keyPrefix, 'coverage_rules', ids[0]))).toBe(1);
+    expect(
+      await probe.exists(rulesCacheKeys(sut.config.redis.keyPrefix).entry('coverage_rules', ids[0])),
+    ).toBe(1);
     probe.disconnect();
 
     await redis.kill();
@@ -60,7 +62,9 @@ describe('rules cache when Redis dies and comes back', () => {
             .catch(() => undefined);
           expect((await client.getCoverageRules('ec-0025')).code).toBe(status.OK);
           return (
-            (await fresh.exists(rulesCacheKey(sut.config.redis.keyPrefix, 'coverage_rules', 'ec-0025'))) === 1
+            (await fresh.exists(
+              rulesCacheKeys(sut.config.redis.keyPrefix).entry('coverage_rules', 'ec-0025'),
+            )) === 1
           );
         },
         15_000,

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
-import { RulesRepository } from '../../src/rules/rules.repository.js';
+import { RulesLoadPool } from '../../src/rules/load/rules-load.pool.js';
 import { RulesCache } from '../../src/rules-cache/rules-cache.js';
-import { rulesCacheKey } from '../../src/rules-cache/rules-cache-keys.js';
+import { rulesCacheKeys } from '../../src/rules-cache/rules-cache-keys.js';
 import { eventually } from '../support/eventually.js';
 import { holdNextCoverageLoad } from '../support/held-load.js';
 import { globalStatus } from '../support/mariadb.js';
@@ -15,10 +15,9 @@ import { TestApps } from '../support/test-apps.js';
 
 const TTL_SECONDS = 600;
 
-/** Counts the repository's coverage loads of one app (the "in the repository" count). */
+/** Counts the coverage loads one app sends to the database (the "in the repository" count). */
 function countLoads(app: TestApp) {
-  const repository = app.app.get(RulesRepository);
-  return jest.spyOn(repository, 'loadCoverageRules');
+  return jest.spyOn(app.app.get(RulesLoadPool), 'loadCoverageRules');
 }
 
 const SLOW_DEADLINE_MS = 60_000;
@@ -50,7 +49,7 @@ describe('rules cache on real Redis and MariaDB', () => {
     for (const id of ids) expect((await client.getCoverageRules(id)).code).toBe(status.OK);
 
     const ttls = await Promise.all(
-      ids.map((id) => redis.pttl(rulesCacheKey(app.config.redis.keyPrefix, 'coverage_rules', id))),
+      ids.map((id) => redis.pttl(rulesCacheKeys(app.config.redis.keyPrefix).entry('coverage_rules', id))),
     );
     for (const ttl of ttls) {
       expect(ttl).toBeGreaterThan(TTL_SECONDS * 900 - 5_000);
@@ -80,27 +79,52 @@ describe('rules cache on real Redis and MariaDB', () => {
     expect(selects).toBeLessThan(8);
   });
 
-  it('makes two instances sharing Redis load a cold key once between them', async () => {
+  it('makes two instances load a cold key once between them, however long the holder’s load takes', async () => {
     const shared = prefix();
     const a = await start({ REDIS_KEY_PREFIX: shared });
     const b = await start({ REDIS_KEY_PREFIX: shared });
+    const { release, read } = holdNextCoverageLoad(a.app.app.get(RulesLoadPool));
     const loadsA = countLoads(a.app);
     const loadsB = countLoads(b.app);
 
-    const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) =>
-        (i % 2 ? a.client : b.client).getCoverageRules('ec-0050', SLOW_DEADLINE_MS),
-      ),
+    const holder = a.client.getCoverageRules('ec-0050', SLOW_DEADLINE_MS);
+    await read; // the first instance holds the key's lease and has read the database
+    const others = Array.from({ length: 100 }, (_, i) =>
+      (i % 2 ? a.client : b.client).getCoverageRules('ec-0050', SLOW_DEADLINE_MS),
     );
+    await new Promise((r) => setTimeout(r, 2_500)); // longer than the fixed 2 s wait the lease replaced
+    release();
+    const results = await Promise.all([holder, ...others]);
 
     expect(results.every((r) => r.code === status.OK)).toBe(true);
     expect(loadsA.mock.calls.length + loadsB.mock.calls.length).toBe(1);
   });
 
+  it('lets exactly one instance take over the lease of a holder that died', async () => {
+    const shared = prefix();
+    const a = await start({ REDIS_KEY_PREFIX: shared });
+    const b = await start({ REDIS_KEY_PREFIX: shared });
+    const loadsA = countLoads(a.app);
+    const loadsB = countLoads(b.app);
+    const keys = rulesCacheKeys(shared);
+    const leaseKey = keys.lease(keys.entry('coverage_rules', 'ec-0051'));
+    // What a holder killed mid-load leaves behind: its lease, renewed by nobody.
+    await redis.set(leaseKey, 'killed-holder', 'PX', 1_500);
+
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        (i % 2 ? a.client : b.client).getCoverageRules('ec-0051', SLOW_DEADLINE_MS),
+      ),
+    );
+
+    expect(results.every((r) => r.code === status.OK)).toBe(true);
+    expect(loadsA.mock.calls.length + loadsB.mock.calls.length).toBe(1);
+    expect(await redis.exists(leaseKey)).toBe(0);
+  });
+
   it('never writes back a slow load that an invalidation overtook: the next read has the new data', async () => {
     const { app, client } = await start();
-    const repository = app.app.get(RulesRepository);
-    const { release, read } = holdNextCoverageLoad(repository);
+    const { release, read } = holdNextCoverageLoad(app.app.get(RulesLoadPool));
 
     const slow = client.getCoverageRules('ec-0004');
     await read;

@@ -1,11 +1,12 @@
-import type { RulesRepository } from '../../src/rules/rules.repository.js';
+import type { RulesLoadPool } from '../../src/rules/load/rules-load.pool.js';
 
 /**
- * Makes the repository's next coverage load read the database at once but hold its answer until
- * `release()`: a slow load that an invalidation can overtake. `read` resolves once it has read.
+ * Makes the pool's next coverage load read the database at once (on its worker thread) but hold
+ * its answer on the main thread until `release()`: a slow load that an invalidation can overtake.
+ * `read` resolves once it has read.
  */
-export function holdNextCoverageLoad(repository: RulesRepository) {
-  const original = repository.loadCoverageRules.bind(repository);
+export function holdNextCoverageLoad(loads: RulesLoadPool) {
+  const original = loads.loadCoverageRules.bind(loads);
   let release!: () => void;
   const gate = new Promise<void>((r) => {
     release = r;
@@ -14,11 +15,11 @@ export function holdNextCoverageLoad(repository: RulesRepository) {
   const read = new Promise<void>((r) => {
     readDone = r;
   });
-  jest.spyOn(repository, 'loadCoverageRules').mockImplementationOnce(async (...args) => {
-    const rules = await original(...args); // reads the old data
+  jest.spyOn(loads, 'loadCoverageRules').mockImplementationOnce(async (...args) => {
+    const response = await original(...args); // reads the old data
     readDone();
     await gate; // ...and is slow to come back
-    return rules;
+    return response;
   });
   return { release, read };
 }

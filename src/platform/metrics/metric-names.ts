@@ -31,6 +31,7 @@ export const MetricNames = {
   // Replicator sync events (src/replicator).
   replicatorEventsTotal: 'replicator_events_total',
   replicatorInvalidationLagSeconds: 'replicator_invalidation_lag_seconds',
+  replicatorWholeKindFallbacksTotal: 'replicator_whole_kind_fallbacks_total',
   replicatorStreamPending: 'replicator_stream_pending_entries',
   replicatorDeadLetterEntries: 'replicator_dead_letter_entries',
 

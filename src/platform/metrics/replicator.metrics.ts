@@ -24,6 +24,11 @@ export const replicatorMetricProviders = [
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
   }),
   makeCounterProvider({
+    name: MetricNames.replicatorWholeKindFallbacksTotal,
+    help: 'Sync events whose population ids could not be traced to channels (database down), applied by invalidating whole kinds instead.',
+    labelNames: ['table'],
+  }),
+  makeCounterProvider({
     name: MetricNames.rulesCacheKeysDeletedTotal,
     help: 'Rules cache entries deleted from Redis by invalidations and flushes.',
     labelNames: ['kind', 'cause'],
@@ -43,6 +48,7 @@ export class ReplicatorMetrics {
   constructor(
     @InjectMetric(MetricNames.replicatorEventsTotal) private readonly events: Counter<string>,
     @InjectMetric(MetricNames.replicatorInvalidationLagSeconds) private readonly lag: Histogram<string>,
+    @InjectMetric(MetricNames.replicatorWholeKindFallbacksTotal) private readonly fallbacks: Counter<string>,
     @InjectMetric(MetricNames.rulesCacheKeysDeletedTotal) private readonly deleted: Counter<string>,
     @InjectMetric(MetricNames.replicatorStreamPending) private readonly pending: Gauge<string>,
     @InjectMetric(MetricNames.replicatorDeadLetterEntries) private readonly deadLetters: Gauge<string>,
@@ -54,6 +60,10 @@ export class ReplicatorMetrics {
 
   invalidationLag(source: SyncEventSource, seconds: number) {
     this.lag.observe({ source }, Math.max(0, seconds));
+  }
+
+  wholeKindFallback(table: string) {
+    this.fallbacks.inc({ table });
   }
 
   keysDeleted(kind: string, cause: 'sync_event' | 'admin_flush', count: number) {

@@ -6,8 +6,6 @@ import {
   makeHistogramProvider,
 } from '@willsoto/nestjs-prometheus';
 import type { Counter, Gauge, Histogram } from 'prom-client';
-import { LATENCY_BUCKETS_SECONDS, MetricNames } from './metric-names.js';
-
 import type {
   BreakerState,
   CacheResult,
@@ -15,6 +13,7 @@ import type {
   RefreshTrigger,
   TieredCacheMetrics,
 } from '../../tiered-cache/tiered-cache.metrics.js';
+import { LATENCY_BUCKETS_SECONDS, MetricNames } from './metric-names.js';
 
 const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
