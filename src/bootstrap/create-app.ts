@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
 import { AppModule } from '../app.module.js';
 import { type AppConfig, roleRuns } from '../config/app-config.js';
+import { Database } from '../infrastructure/database/database.js';
 import { QUEUE_DASHBOARD_PATH, queueDashboardRouter } from '../infrastructure/queue/queue-dashboard.js';
 import { Queues } from '../infrastructure/queue/queues.js';
 import { requireBearerToken } from '../platform/auth/bearer-token.middleware.js';
@@ -56,7 +57,8 @@ export async function startApp(configured: AppConfig, options: StartOptions = {}
   app.useGlobalPipes(bodyValidationPipe());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
 
-  // Migrations, seeding and connections finish before either server takes a call.
+  // Migrations and seeding finish before either server takes a call. Redis is not waited for:
+  // every Redis user starts degraded and recovers by itself when Redis comes (back).
   await app.init();
   if (runs.api) {
     const health = app.get(GrpcHealth);
@@ -70,7 +72,8 @@ export async function startApp(configured: AppConfig, options: StartOptions = {}
       { inheritAppConfig: false },
     );
     await app.startAllMicroservices();
-    health.setServing(true);
+    const database = app.get(Database);
+    await health.serveOnceDatabaseAnswers(() => database.ping(config.health.checkTimeoutMs));
   }
   await app.listen(config.http.port, options.host ?? '0.0.0.0');
   logger.log({

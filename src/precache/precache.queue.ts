@@ -3,6 +3,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { AppConfig } from '../config/app-config.js';
 import type { EnqueueResult, JobCounts, JobQueue } from '../infrastructure/queue/job-queue.js';
 import { Queues } from '../infrastructure/queue/queues.js';
+import { DependencyStateLog } from '../platform/health/dependency-state-log.js';
 import { PrecacheMetrics } from '../platform/metrics/precache.metrics.js';
 import { PRECACHE_JOB_NAME, PRECACHE_QUEUE, type PrecacheJobData } from './precache-job.js';
 
@@ -17,6 +18,13 @@ export class PrecacheQueue implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(PrecacheQueue.name);
   private readonly queue: JobQueue<PrecacheJobData>;
   private sampler?: NodeJS.Timeout;
+  /** A sample waits while the queue has never connected (BullMQ holds it until then): one at a time. */
+  private sampleInFlight = false;
+  private readonly sampling = new DependencyStateLog(
+    this.logger,
+    { down: 'queue depth sampling failed', back: 'queue depth sampling works again' },
+    { queue: PRECACHE_QUEUE },
+  );
 
   constructor(
     queues: Queues,
@@ -65,10 +73,15 @@ export class PrecacheQueue implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async sample() {
+    if (this.sampleInFlight) return;
+    this.sampleInFlight = true;
     try {
       this.metrics.queueSampled(await this.queue.counts());
+      this.sampling.succeeded();
     } catch (error) {
-      this.logger.debug({ msg: 'queue depth sample failed', error: String(error) });
+      this.sampling.failed(error);
+    } finally {
+      this.sampleInFlight = false;
     }
   }
 }

@@ -10,6 +10,7 @@ import {
 import { AppConfig } from '../config/app-config.js';
 import { RedisStreams, type StreamEntry } from '../infrastructure/redis/redis-streams.js';
 import { InvalidArgument } from '../platform/errors/domain-errors.js';
+import { DependencyStateLog } from '../platform/health/dependency-state-log.js';
 import { ReplicatorMetrics } from '../platform/metrics/replicator.metrics.js';
 import { SyncEventApplier } from './sync-event.applier.js';
 import { parseStreamEntry, type SyncEvent } from './sync-event.js';
@@ -38,6 +39,10 @@ export class SyncEventStreamConsumer implements OnApplicationBootstrap, BeforeAp
   private claimCursor = '0-0';
   private nextBacklogReportAt = 0;
   private readonly settings: AppConfig['replicator'];
+  private readonly stream = new DependencyStateLog(this.logger, {
+    down: 'sync-event stream unreachable; retrying',
+    back: 'sync-event stream reachable again',
+  });
 
   constructor(
     config: AppConfig,
@@ -67,15 +72,11 @@ export class SyncEventStreamConsumer implements OnApplicationBootstrap, BeforeAp
       try {
         await this.step();
         failures = 0;
+        this.stream.succeeded();
       } catch (error) {
+        if (!this.running) return;
         failures += 1;
-        if (failures === 1 || failures % 30 === 0) {
-          this.logger.warn({
-            msg: 'sync-event stream unreachable; retrying',
-            failures,
-            error: String(error),
-          });
-        }
+        this.stream.failed(error);
         await sleep(Math.min(200 * 2 ** Math.min(failures, 4), 3_000));
       }
     }

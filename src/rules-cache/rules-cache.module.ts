@@ -9,6 +9,7 @@ import { RedisPubSub } from '../infrastructure/redis/redis-pubsub.js';
 import { RulesCacheMetrics, rulesCacheMetricProviders } from '../platform/metrics/rules-cache.metrics.js';
 import { Clock, MathRandom, RandomSource, SystemClock } from '../tiered-cache/clock.js';
 import { createTieredCache } from '../tiered-cache/create-tiered-cache.js';
+import type { BreakerState } from '../tiered-cache/tiered-cache.metrics.js';
 import { LruKeyvStore } from '../tiered-cache/tiers/lru-keyv.store.js';
 import { RulesCacheInterceptor } from './rules-cache.interceptor.js';
 import { RulesCache } from './rules-cache.js';
@@ -52,6 +53,26 @@ const rulesCacheManager = CacheModule.registerAsync({
   },
 });
 
+/**
+ * The breaker's changes, logged once per outage: a warning when it opens and a line when it
+ * closes. While Redis stays down it probes every cooldown (half-open, then open again): debug.
+ */
+class BreakerLog {
+  private readonly logger = new Logger('RulesCacheBreaker');
+  private open = false;
+
+  changed(state: BreakerState) {
+    const line = { msg: 'rules cache Redis breaker changed state', state };
+    if (state === 'half_open' || (state === 'open' && this.open)) {
+      this.logger.debug(line);
+      return;
+    }
+    this.open = state === 'open';
+    if (this.open) this.logger.warn(line);
+    else this.logger.log(line);
+  }
+}
+
 /** The tiered rules cache (built on CACHE_MANAGER), and the interceptor that serves through it. */
 @Module({
   imports: [rulesCacheManager],
@@ -72,7 +93,7 @@ const rulesCacheManager = CacheModule.registerAsync({
         clock: Clock,
         random: RandomSource,
       ) => {
-        const logger = new Logger('RulesCacheBreaker');
+        const breakerLog = new BreakerLog();
         const tiered = createTieredCache({
           cache,
           settings: config.rulesCache,
@@ -83,7 +104,7 @@ const rulesCacheManager = CacheModule.registerAsync({
           metrics,
           clock,
           random,
-          onBreakerChange: (state) => logger.warn({ msg: 'rules cache Redis breaker changed state', state }),
+          onBreakerChange: (state) => breakerLog.changed(state),
         });
         return new RulesCache(tiered.cache, tiered.invalidator, tiered.parts);
       },

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type Job, UnrecoverableError, type Worker } from 'bullmq';
+import { logConnectionStateChanges } from './connection-state.js';
 
 /** One job as its handler sees it. */
 export interface JobContext<T> {
@@ -49,7 +50,10 @@ export function toProcessor<T, R>(handler: JobHandler<T, R>) {
   };
 }
 
-/** A running BullMQ worker; its errors and stalled jobs are logged, never thrown. */
+/**
+ * A running BullMQ worker; its errors and stalled jobs are logged, never thrown. Its Redis
+ * connection is logged when it goes down and when it is back, not at every reconnect attempt.
+ */
 export class JobWorker {
   private readonly logger: Logger;
 
@@ -58,7 +62,16 @@ export class JobWorker {
     private readonly worker: Worker,
   ) {
     this.logger = new Logger(`JobWorker:${queueName}`);
-    worker.on('error', (error) => this.logger.warn({ msg: 'queue worker error', error: error.message }));
+    logConnectionStateChanges(
+      worker,
+      this.logger,
+      {
+        down: 'queue worker lost its Redis connection',
+        back: 'queue worker reconnected to Redis',
+        otherError: 'queue worker error',
+      },
+      { queue: queueName },
+    );
     worker.on('stalled', (jobId) =>
       this.logger.warn({ msg: 'stalled job moved back to wait', queue: queueName, jobId }),
     );

@@ -9,6 +9,7 @@ import { Cluster } from 'ioredis';
 import { AppConfig } from '../../config/app-config.js';
 import { withTimeout } from '../../platform/async/with-timeout.js';
 import { type BullmqConnectionOverrides, bullmqConnection } from '../redis/redis-client.factory.js';
+import { logConnectionStateChanges } from './connection-state.js';
 import { JobQueue } from './job-queue.js';
 import { type JobHandler, JobWorker, toProcessor } from './job-worker.js';
 import { queueKeyPrefix } from './queue-keys.js';
@@ -79,8 +80,15 @@ export class Queues implements BeforeApplicationShutdown, OnApplicationShutdown 
         removeOnFail: { count: defaults.keepFailed.count, age: defaults.keepFailed.ageSeconds },
       },
     });
-    bull.on('error', (error: Error) =>
-      this.logger.warn({ msg: 'queue error', queue: name, error: error.message }),
+    logConnectionStateChanges(
+      bull,
+      this.logger,
+      {
+        down: 'queue lost its Redis connection',
+        back: 'queue reconnected to Redis',
+        otherError: 'queue error',
+      },
+      { queue: name },
     );
     const facade = new JobQueue<T>(name, bull);
     this.queues.set(name, { bull, facade: facade as JobQueue<object> });

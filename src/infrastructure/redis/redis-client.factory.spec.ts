@@ -13,8 +13,8 @@ const SETTINGS: AppConfig['redis'] = {
 
 describe(createRedisClient.name, () => {
   const clients: Redis[] = [];
-  const build = (failFast: boolean) => {
-    const client = createRedisClient(SETTINGS, { name: 't', failFast }) as Redis;
+  const build = (failFast: boolean, subscriber?: boolean) => {
+    const client = createRedisClient(SETTINGS, { name: 't', failFast, subscriber }) as Redis;
     client.on('error', () => undefined);
     clients.push(client);
     return client;
@@ -35,6 +35,14 @@ describe(createRedisClient.name, () => {
     expect(options.enableOfflineQueue).toBe(true);
     expect(options.commandTimeout).toBeUndefined();
     expect(options.enableReadyCheck).toBe(true);
+  });
+
+  it('gives a subscriber no offline queue, no automatic resubscribe, and a bounded ready check', () => {
+    const { options } = build(false, true);
+    expect(options.enableOfflineQueue).toBe(false);
+    expect(options.autoResubscribe).toBe(false);
+    expect(options.enableReadyCheck).toBe(true);
+    expect(options.commandTimeout).toBe(SETTINGS.connectTimeoutMs);
   });
 
   describe('BullMQ connections', () => {

@@ -13,6 +13,13 @@ export interface RedisClientOptions {
   failFast: boolean;
   /** Overrides REDIS_COMMAND_TIMEOUT_MS for a fail-fast connection whose callers can wait longer. */
   commandTimeoutMs?: number;
+  /**
+   * A pub/sub subscriber whose owner subscribes on every `ready` itself: no offline queue (a
+   * SUBSCRIBE is never left waiting on a dead connection), no automatic resubscribe, so the
+   * owner knows when its subscriptions are back, and a bound on each command (the ready check
+   * included), so a Redis that accepts connections but does not answer shows as an error.
+   */
+  subscriber?: boolean;
 }
 
 /**
@@ -37,11 +44,14 @@ export function createRedisClient(settings: AppConfig['redis'], options: RedisCl
           maxRetriesPerRequest: 1,
         }
       : {}),
+    ...(options.subscriber
+      ? { enableOfflineQueue: false, autoResubscribe: false, commandTimeout: settings.connectTimeoutMs }
+      : {}),
   };
 
   if (settings.clusterNodes.length > 0) {
     return createCluster(settings, {
-      enableOfflineQueue: !options.failFast,
+      enableOfflineQueue: !options.failFast && !options.subscriber,
       redisOptions: {
         connectionName: options.name,
         connectTimeout: settings.connectTimeoutMs,

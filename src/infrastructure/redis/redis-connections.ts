@@ -1,9 +1,18 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '../../config/app-config.js';
 import { withTimeout } from '../../platform/async/with-timeout.js';
+import { DependencyStateLog } from '../../platform/health/dependency-state-log.js';
 import { createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.factory.js';
 
 const PATIENT_COMMAND_TIMEOUT_MS = 1_000;
+
+/**
+ * The longest startup waits for the shared connections' first attempt. A Redis that answers
+ * connects in milliseconds; one that swallows packets, or accepts connections and never
+ * answers, would hold startup for the whole REDIS_CONNECT_TIMEOUT_MS (or the handshake's
+ * command timeout), though the service serves without Redis anyway.
+ */
+const STARTUP_CONNECT_WAIT_MS = 500;
 
 /**
  * Owns the service's Redis connections: opens them on first use, logs their state changes,
@@ -35,30 +44,31 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
     return this.open({ name, failFast, commandTimeoutMs });
   }
 
+  /**
+   * A connection for SUBSCRIBE, whose owner subscribes again on every `ready` (see
+   * RedisClientOptions.subscriber); it can run nothing else once subscribed.
+   */
+  subscriber(name: string): RedisClient {
+    return this.open({ name, failFast: false, subscriber: true });
+  }
+
   /** Key prefix that keeps this service's keys apart from other tenants of the same Redis. */
   get keyPrefix(): string {
     return this.config.redis.keyPrefix;
   }
 
   /**
-   * Connects the shared connections before the service takes traffic. A Redis that is down at
-   * start is logged, not fatal: the service starts degraded and the client keeps reconnecting.
+   * Gives the shared connections their first attempt before the service takes traffic, so the
+   * first calls do not fail on a connection still being opened. Waits for that attempt only,
+   * and not long: a Redis that refuses or does not answer is logged (once, by the connection)
+   * and startup goes on degraded while the client keeps reconnecting.
    */
   async onModuleInit() {
+    const waitMs = Math.min(this.config.redis.connectTimeoutMs, STARTUP_CONNECT_WAIT_MS);
     await Promise.all(
-      (['commands', 'patient'] as const).map(async (name) => {
-        const client = this[name];
-        if (client.status === 'ready') return;
-        try {
-          await withTimeout(
-            new Promise<void>((resolve) => client.once('ready', () => resolve())),
-            this.config.redis.connectTimeoutMs,
-            'redis connect',
-          );
-        } catch {
-          this.logger.warn({ msg: 'redis not reachable at start; continuing degraded', connection: name });
-        }
-      }),
+      (['commands', 'patient'] as const).map((name) =>
+        firstAttempt(this[name], waitMs).catch(() => undefined),
+      ),
     );
   }
 
@@ -87,17 +97,34 @@ export class RedisConnections implements OnModuleInit, OnApplicationShutdown {
       ...options,
       name: `${this.config.redis.keyPrefix}${options.name}`,
     });
-    let healthy = true;
-    client.on('ready', () => {
-      if (!healthy) this.logger.log({ msg: 'redis connection ready again', connection: options.name });
-      healthy = true;
-    });
-    client.on('error', (error: Error) => {
-      if (healthy)
-        this.logger.warn({ msg: 'redis connection error', connection: options.name, error: error.message });
-      healthy = false;
-    });
+    const state = new DependencyStateLog(
+      this.logger,
+      { down: 'redis connection error', back: 'redis connection ready again' },
+      { connection: options.name },
+    );
+    client.on('ready', () => state.succeeded());
+    client.on('error', (error: Error) => state.failed(error));
     this.clients.set(options.name, client);
     return client;
   }
+}
+
+/**
+ * Settles when the client's connection attempt in progress is over: ready, failed or ended.
+ * Not on a bare `close`: a Cluster client closes once while its ready check waits for its nodes.
+ */
+function firstAttempt(client: RedisClient, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  const outcomes = ['ready', 'error', 'end'] as const;
+  let settle = () => {};
+  return withTimeout(
+    new Promise<void>((resolve) => {
+      settle = resolve;
+      for (const event of outcomes) client.once(event, settle);
+    }),
+    timeoutMs,
+    'redis connect',
+  ).finally(() => {
+    for (const event of outcomes) client.off(event, settle);
+  });
 }

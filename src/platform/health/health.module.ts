@@ -26,7 +26,8 @@ export class HealthModule {
     ];
     return {
       module: HealthModule,
-      imports: [TerminusModule.forRoot({ errorLogStyle: 'json' })],
+      // Terminus would log every failed probe; the controller logs each check's state changes instead.
+      imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
       providers: [
         ...(options.database ? [databaseReadiness] : []),

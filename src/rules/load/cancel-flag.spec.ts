@@ -46,7 +46,7 @@ describe(CancelFlag.name, () => {
       `const { parentPort, workerData } = require('node:worker_threads');
        const cell = new Int32Array(workerData);
        parentPort.postMessage(Atomics.load(cell, 0));
-       Atomics.wait(cell, 0, 0);
+       while (Atomics.load(cell, 0) === 0) Atomics.wait(cell, 0, 0, 10);
        parentPort.postMessage(Atomics.load(cell, 0));`,
       { eval: true, workerData: sut.buffer },
     );
