@@ -46,11 +46,13 @@ describe(`${RulesRepository.name} on MariaDB`, () => {
     await sut.loadCoverageRules(SEEDED_CHANNELS.huge);
 
     const selects = (await globalStatus('Com_select')) - selectsBefore;
-    // channel + 14 pages × (contracts, prefixes) + provisioning = 30 SELECTs (other suites may add a few).
-    expect(parameterCounts.length).toBeGreaterThanOrEqual(30);
+    // channel + 14 pages × (contracts, prefixes) + the empty page that ends the keyset +
+    // provisioning = 31 queries, counted by our own
+    // query log (the read-only transaction's own statements bind nothing); the server's
+    // Com_select is global (any other client adds to it), so it only shows those reached MariaDB.
+    expect(parameterCounts.filter((count) => count > 0)).toHaveLength(31);
     expect(Math.max(...parameterCounts)).toBeLessThanOrEqual(3);
     expect(selects).toBeGreaterThanOrEqual(30);
-    expect(selects).toBeLessThan(100);
   }, 60_000);
 
   it('assembles exactly what SQLite assembles from the same data: one query path for both dialects', async () => {
