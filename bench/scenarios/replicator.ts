@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { SEEDED_CHANNELS } from '../../src/infrastructure/database/seed/replica-generator.js';
 import { customerConfigurationDefinition } from '../../src/rules/rules.proto.js';
-import { rulesCacheKey } from '../../src/rules-cache/rules-cache-keys.js';
+import { rulesCacheKeys } from '../../src/rules-cache/rules-cache-keys.js';
 import { addSyncEvent } from '../../test/support/sync-events.js';
 import { seededMariaDb, serviceEnv } from '../lib/bench-env.js';
 import { table } from '../lib/report.js';
@@ -89,7 +89,7 @@ export async function replicatorScenario(): Promise<string> {
     process.stderr.write('  replicator: whole-kind flush of 100,000 keys ...\n');
     const pipeline = redis.pipeline();
     for (let i = 0; i < FLUSH_KEYS; i++)
-      pipeline.set(rulesCacheKey(prefix, 'coverage_rules', `bulk-${i}`), 'x'.repeat(200), 'EX', 600);
+      pipeline.set(rulesCacheKeys(prefix).entry('coverage_rules', `bulk-${i}`), 'x'.repeat(200), 'EX', 600);
     await pipeline.exec();
     const pinger = new Redis('redis://127.0.0.1:6379');
     const pings: number[] = [];
