@@ -1,17 +1,6 @@
 // Jest runs the TypeScript sources and the ESM-only @nestjs packages as CommonJS through swc:
 // native-ESM jest cannot load @willsoto/nestjs-prometheus on Node 20 (see TOOLCHAIN.md).
-const swc = [
-  '@swc/jest',
-  {
-    jsc: {
-      parser: { syntax: 'typescript', decorators: true },
-      target: 'es2022',
-      keepClassNames: true,
-      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-    },
-    module: { type: 'commonjs' },
-  },
-];
+const swc = ['@swc/jest', require('./swc.config.cjs')];
 
 const shared = {
   rootDir: __dirname,

@@ -1,8 +1,8 @@
 'use strict';
 /**
  * Preloaded (`--require`) into a rules load worker thread started from the TypeScript sources,
- * as under jest: compiles each required `.ts` file to CommonJS with swc, with the options of
- * jest.config.cjs, and resolves the sources' `./x.js` imports to `./x.ts` as jest's
+ * as under jest: compiles each required `.ts` file to CommonJS with swc, with jest's options
+ * (swc.config.cjs), and resolves the sources' `./x.js` imports to `./x.ts` as jest's
  * moduleNameMapper does. The build (dist/) is plain JavaScript and never loads this file.
  */
 const Module = require('node:module');
@@ -10,16 +10,7 @@ const { existsSync, readFileSync } = require('node:fs');
 const { dirname, resolve } = require('node:path');
 const { transformSync } = require('@swc/core');
 
-const SWC_OPTIONS = {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    target: 'es2022',
-    keepClassNames: true,
-    transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-};
+const SWC_OPTIONS = { ...require('../../../swc.config.cjs'), sourceMaps: 'inline' };
 
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function resolveTypeScriptSource(request, parent, ...rest) {
