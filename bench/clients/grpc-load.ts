@@ -9,6 +9,8 @@ import { RawRulesClient } from '../lib/raw-grpc.js';
  * back). Channels are taken round-robin, or Zipf-distributed with `--zipf s`. Prints, as
  * JSON, every request's start offset and latency (ms) and every error's code and offset, the
  * offsets counted from `originEpochMs` (wall clock, so a caller can line them up with its events).
+ * SIGINT ends a closed-loop run early (the calls in flight finish, then it prints as usual), for a
+ * caller that drives load until something else it does is over.
  */
 const { values } = parseArgs({
   options: {
@@ -42,6 +44,11 @@ function zipfPicker(count: number, s: number, random = Math.random): () => numbe
     return lo;
   };
 }
+
+let stopAt = Number.POSITIVE_INFINITY;
+process.once('SIGINT', () => {
+  stopAt = Date.now();
+});
 
 async function main() {
   const client = new RawRulesClient(values.address!);
@@ -102,7 +109,7 @@ async function main() {
     const end = Date.now() + Number(values.seconds) * 1000;
     await Promise.all(
       Array.from({ length: Number(values.concurrency) }, async () => {
-        while (Date.now() < end) await one();
+        while (Date.now() < Math.min(end, stopAt)) await one();
       }),
     );
   }

@@ -1,47 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { credentials, loadPackageDefinition, type ServiceError } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { SEEDED_CHANNELS } from '../../src/infrastructure/database/seed/replica-generator.js';
-import { customerConfigurationDefinition } from '../../src/rules/rules.proto.js';
 import { rulesCacheKeys } from '../../src/rules-cache/rules-cache-keys.js';
 import { addSyncEvent } from '../../test/support/sync-events.js';
 import { seededMariaDb, serviceEnv } from '../lib/bench-env.js';
+import { channelNameClient } from '../lib/channel-name-client.js';
 import { table } from '../lib/report.js';
 import { startService } from '../lib/service-process.js';
 import { ms, percentile } from '../lib/stats.js';
 
 const ROUNDS = 60;
 const FLUSH_KEYS = 100_000;
-
-type NameClient = {
-  GetCoverageRules(
-    req: object,
-    cb: (e: ServiceError | null, r?: { enrollmentChannel?: { name: string } }) => void,
-  ): void;
-  close(): void;
-};
-
-function nameClient(address: string) {
-  const pkg = loadPackageDefinition(customerConfigurationDefinition()) as unknown as {
-    customerconfiguration: {
-      v1: { CustomerConfigurationService: new (a: string, c: unknown) => NameClient };
-    };
-  };
-  const client = new pkg.customerconfiguration.v1.CustomerConfigurationService(
-    address,
-    credentials.createInsecure(),
-  );
-  return {
-    name: (id: string) =>
-      new Promise<string | undefined>((resolve) =>
-        client.GetCoverageRules({ enrollmentChannelId: id }, (error, response) =>
-          resolve(error ? undefined : response?.enrollmentChannel?.name),
-        ),
-      ),
-    close: () => client.close(),
-  };
-}
 
 /**
  * Issue 4's benchmark, two instances sharing Redis and MariaDB: time from XADD of a sync event
@@ -63,7 +33,7 @@ export async function replicatorScenario(): Promise<string> {
   );
   const b = await startService(await serviceEnv(shared));
   const sql = await createConnection({ uri: mariadb.url });
-  const reader = nameClient(b.grpcAddress);
+  const reader = channelNameClient(b.grpcAddress);
   try {
     process.stderr.write('  replicator: XADD → fresh read on the other instance ...\n');
     const freshness: number[] = [];
