@@ -39,6 +39,7 @@ export class RulesCacheInterceptor implements NestInterceptor {
       bindLoadSignal(call, signal);
       return lastValueFrom(next.handle()) as Promise<Buffer>;
     };
-    return from(this.cache.get(options.kind, channelId, load, callAbortSignal(call)));
+    // The call's abort signal is made only if this request has to wait for a load (a hit never does).
+    return from(this.cache.get(options.kind, channelId, load, () => callAbortSignal(call)));
   }
 }

@@ -1,5 +1,5 @@
 import type { CacheInvalidator } from '../tiered-cache/cache-invalidator.js';
-import type { Loader, TieredCacheParts } from '../tiered-cache/cache-parts.js';
+import type { CallerSignal, Loader, TieredCacheParts } from '../tiered-cache/cache-parts.js';
 import type { TieredCache } from '../tiered-cache/tiered-cache.js';
 import { UNAVAILABLE } from '../tiered-cache/tiers/l2-tier.js';
 import { RULES_KINDS, type RulesKind } from './rules-cache-keys.js';
@@ -21,7 +21,7 @@ export class RulesCache {
   }
 
   /** The encoded answer for one channel, or NotFound. */
-  get(kind: RulesKind, channelId: string, load: Loader, signal?: AbortSignal): Promise<Buffer> {
+  get(kind: RulesKind, channelId: string, load: Loader, signal?: CallerSignal): Promise<Buffer> {
     return this.cache.get(kind, channelId, load, signal);
   }
 

@@ -10,6 +10,12 @@ import type { L2Tier } from './tiers/l2-tier.js';
 /** Loads one value from the source: its encoded bytes, or NotFound (cached briefly). */
 export type Loader = (signal: AbortSignal) => Promise<Buffer>;
 
+/**
+ * The caller's abort signal, or what makes it: a hit never needs one, so a caller whose signal
+ * costs something to make (a gRPC call's) passes the maker, and only a caller that waits gets one.
+ */
+export type CallerSignal = AbortSignal | (() => AbortSignal | undefined);
+
 export type TieredCacheSettings = EntryPolicySettings;
 
 /** The parts a tiered cache is made of; the read side and the invalidation side share them. */

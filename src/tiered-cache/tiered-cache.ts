@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DependencyUnavailable, NotFound, RequestCancelled } from '../platform/errors/domain-errors.js';
 import { type CacheEntry, entryState } from './cache-entry.js';
-import type { Loader, TieredCacheParts } from './cache-parts.js';
+import type { CallerSignal, Loader, TieredCacheParts } from './cache-parts.js';
 import { bridgesInvalidation, refreshesEarly, servableInGrace } from './entry-policy.js';
 import { LeasedLoad, type Outcome } from './leased-load.js';
 import { SingleFlight } from './single-flight.js';
@@ -31,7 +31,7 @@ export class TieredCache {
   }
 
   /** The value of `id` in `namespace`: its bytes, or NotFound. */
-  async get(namespace: string, id: string, load: Loader, signal?: AbortSignal): Promise<Buffer> {
+  async get(namespace: string, id: string, load: Loader, signal?: CallerSignal): Promise<Buffer> {
     const key = this.parts.keys.entry(namespace, id);
     const local = await this.parts.l1.get(key);
     const served = local && this.serveLocal(namespace, key, local, load);
@@ -40,7 +40,7 @@ export class TieredCache {
     const flight = this.flights.run(
       key,
       (loadSignal) => this.fetch(namespace, key, load, loadSignal, local),
-      signal,
+      typeof signal === 'function' ? signal() : signal,
     );
     if (flight.joined) this.parts.metrics.coalescedLoad(namespace, 'process');
     let outcome: Outcome;
