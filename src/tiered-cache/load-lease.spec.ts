@@ -68,7 +68,7 @@ describe(LoadLeases.name, () => {
       expect(dead.lost).toBe(true);
     });
 
-    it('answers `unavailable` when Redis cannot say, and releases an attempt that may have landed', async () => {
+    it('takes the lease when an attempt whose reply timed out did land', async () => {
       const sut = new LoadLeases(
         {
           ...leaseStore,
@@ -79,9 +79,33 @@ describe(LoadLeases.name, () => {
         },
         TTL_MS,
       );
-      expect(await sut.acquire(KEY)).toBe('unavailable');
-      await Promise.resolve();
+      const lease = await sut.acquire(KEY);
+      expect(lease).toBeInstanceOf(Lease);
+      await (lease as Lease).release();
       expect(await store.exists(KEY)).toBe(false);
+    });
+
+    it('answers `held` when an attempt whose reply timed out lost to another owner', async () => {
+      await store.tryLock(KEY, 'another-instance', TTL_MS);
+      const sut = new LoadLeases({ ...leaseStore, tryLock: async () => UNAVAILABLE }, TTL_MS);
+      expect(await sut.acquire(KEY)).toBe('held');
+    });
+
+    it('answers `unavailable` when Redis cannot say, and releases an attempt that may have landed later', async () => {
+      const unlocked: string[] = [];
+      const sut = new LoadLeases(
+        {
+          tryLock: async () => UNAVAILABLE,
+          renewLock: async () => UNAVAILABLE,
+          lockHeld: async () => UNAVAILABLE,
+          unlock: async (key) => {
+            unlocked.push(key);
+          },
+        },
+        TTL_MS,
+      );
+      expect(await sut.acquire(KEY)).toBe('unavailable');
+      expect(unlocked).toEqual([KEY]);
     });
   });
 
@@ -99,6 +123,15 @@ describe(LoadLeases.name, () => {
       const lease = (await sut.acquire(KEY)) as Lease;
       setTimeout(() => void lease.release(), LEASE_POLL_MS * 3);
       expect(await sut.waitWhileHeld(KEY, async () => undefined)).toBe('released');
+    });
+
+    it('keeps waiting through a poll Redis left unanswered, and stops after several in a row', async () => {
+      const sut = new LoadLeases(leaseStore, TTL_MS);
+      await sut.acquire(KEY);
+      const answers: Array<'entry' | undefined | typeof UNAVAILABLE> = [UNAVAILABLE, undefined, 'entry'];
+      expect(await sut.waitWhileHeld(KEY, async () => answers.shift())).toEqual({ found: 'entry' });
+
+      expect(await sut.waitWhileHeld(KEY, async () => UNAVAILABLE)).toBe('unavailable');
     });
 
     it('stops waiting when the caller leaves', async () => {

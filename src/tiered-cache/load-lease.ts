@@ -13,6 +13,9 @@ export interface LeaseStore {
 /** How often a waiter looks at the lease and the entry. */
 export const LEASE_POLL_MS = 20;
 
+/** Polls Redis may leave unanswered in a row before a waiter stops waiting and loads itself. */
+const MAX_UNANSWERED_POLLS = 3;
+
 /**
  * One instance's right to load a key for the whole cluster. It is renewed every third of its
  * TTL while the load runs, so a slow load keeps it however long it takes; a holder that dies
@@ -65,15 +68,19 @@ export class LoadLeases {
   /** The lease, or `held` when another instance holds it, or `unavailable` when Redis cannot say. */
   async acquire(key: string): Promise<Lease | 'held' | 'unavailable'> {
     const owner = newToken();
-    const taken = await this.store.tryLock(key, owner, this.ttlMs);
+    let taken = await this.store.tryLock(key, owner, this.ttlMs);
     if (taken === false) return 'held';
     if (taken === UNAVAILABLE) {
-      // The attempt may have landed after its reply timed out: an owner-checked release costs one
-      // round trip, an orphaned lease would make every waiter wait out its TTL.
-      void this.store.unlock(key, owner);
-      return 'unavailable';
+      // The reply timed out, but the attempt may have landed (a busy Redis or process): renewing
+      // succeeds only for the owner, so it tells whether the lease is ours.
+      taken = await this.store.renewLock(key, owner, this.ttlMs);
+      if (taken === false && (await this.store.lockHeld(key)) === true) return 'held';
     }
-    return new Lease(this.store, key, owner, this.ttlMs);
+    if (taken === true) return new Lease(this.store, key, owner, this.ttlMs);
+    // Redis cannot say: load without the lease (fail open); an attempt that landed late is
+    // released, since an orphaned lease would make every waiter wait out its TTL.
+    void this.store.unlock(key, owner);
+    return 'unavailable';
   }
 
   /**
@@ -89,12 +96,19 @@ export class LoadLeases {
     check: () => Promise<T | undefined | Unavailable>,
     signal?: AbortSignal,
   ): Promise<{ found: T } | 'released' | 'unavailable'> {
+    let unanswered = 0;
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
       if (signal?.aborted) throw new RequestCancelled();
       const held = await this.store.lockHeld(key);
       const found = await check();
-      if (held === UNAVAILABLE || found === UNAVAILABLE) return 'unavailable';
+      if (held === UNAVAILABLE || found === UNAVAILABLE) {
+        // One slow reply on a busy machine is no reason to load beside the holder (a herd);
+        // Redis not answering several polls in a row is.
+        if (++unanswered >= MAX_UNANSWERED_POLLS) return 'unavailable';
+        continue;
+      }
+      unanswered = 0;
       if (found !== undefined) return { found };
       if (!held) return 'released';
     }
