@@ -56,9 +56,7 @@ export class CacheInvalidator {
       for (const key of chunk) fence.invalidateKey(key);
       await l1.delete(chunk);
       // Tombstones first: an instance told to drop its copy must not find the old entry in L2.
-      const count = await l2.tombstone(chunk, newToken(), TOMBSTONE_TTL_MS);
-      if (count === UNAVAILABLE) throw new DependencyUnavailable('redis');
-      replaced += count;
+      replaced += await redisCall(() => l2.tombstone(chunk, newToken(), TOMBSTONE_TTL_MS));
       await this.broadcast({ namespace, keys: chunk });
     }
     metrics.invalidated(namespace, 'keys', 'local', entryKeys.length);
@@ -74,14 +72,8 @@ export class CacheInvalidator {
     const { keys, fence, l2, metrics } = this.parts;
     // Delete first, then bump: refreshes that the bump sets off write entries of the new
     // generation, which a SCAN still running would otherwise delete again (a second herd).
-    let deleted: number;
-    try {
-      deleted = await l2.unlinkMatching(keys.namespacePattern(namespace));
-    } catch (error) {
-      throw new DependencyUnavailable('redis', { cause: error });
-    }
-    const generation = await l2.bumpGeneration(keys.generation(namespace));
-    if (generation === UNAVAILABLE) throw new DependencyUnavailable('redis');
+    const deleted = await redisCall(() => l2.unlinkMatching(keys.namespacePattern(namespace)));
+    const generation = await redisCall(() => l2.bumpGeneration(keys.generation(namespace)));
     fence.learnGeneration(namespace, generation);
     metrics.invalidated(namespace, 'kind', 'local');
     await this.broadcast({ namespace, generation });
@@ -125,5 +117,14 @@ export class CacheInvalidator {
     this.parts.fence.invalidateEverything();
     this.parts.l1.clear();
     this.logger.log({ msg: 'L1 cache cleared', reason });
+  }
+}
+
+/** A Redis call an invalidation cannot do without: its failure is the caller's to retry. */
+async function redisCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new DependencyUnavailable('redis', { cause: error });
   }
 }

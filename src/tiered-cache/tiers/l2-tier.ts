@@ -79,9 +79,9 @@ export class L2Tier {
    * Marks keys invalidated: a tombstone a slow loader's conditional write will not pass.
    * Answers how many held a cached entry (what a flush reports as deleted).
    */
-  tombstone(keys: readonly string[], token: string, ttlMs: number): Promise<number | Unavailable> {
+  tombstone(keys: readonly string[], token: string, ttlMs: number): Promise<number> {
     const value = this.codec.tombstone(token);
-    return this.guarded('set', () =>
+    return this.direct('set', () =>
       this.store.replaceManyReporting(keys, value, ttlMs, ENTRY_MARKER.offset, ENTRY_MARKER.byte),
     );
   }
@@ -106,21 +106,13 @@ export class L2Tier {
     return this.guarded('generation', () => this.store.readInteger(key));
   }
 
-  bumpGeneration(key: string) {
-    return this.guarded('generation', () => this.store.increment(key));
+  bumpGeneration(key: string): Promise<number> {
+    return this.direct('generation', () => this.store.increment(key));
   }
 
-  /** Whole-namespace delete. Not guarded by the breaker: an operator or the replicator asked and must hear if it failed. */
-  async unlinkMatching(pattern: string): Promise<number> {
-    const started = process.hrtime.bigint();
-    try {
-      const deleted = await this.store.unlinkMatching(pattern);
-      this.metrics.redisOperation('scan', seconds(started), false);
-      return deleted;
-    } catch (error) {
-      this.metrics.redisOperation('scan', seconds(started), true);
-      throw error;
-    }
+  /** Whole-namespace delete (SCAN + UNLINK). */
+  unlinkMatching(pattern: string): Promise<number> {
+    return this.direct('scan', () => this.store.unlinkMatching(pattern));
   }
 
   countMatching(pattern: string) {
@@ -129,6 +121,24 @@ export class L2Tier {
 
   pttl(key: string) {
     return this.guarded('get', () => this.store.pttl(key));
+  }
+
+  /**
+   * The invalidation verbs: timed and counted, but not held back by the breaker, and a failure
+   * throws. The replicator or an operator asked, and must hear whether it was done; a breaker
+   * opened by hot-path timeouts would otherwise refuse it for a whole cool-down, longer than the
+   * replicator's retries in place (the event would then wait for another instance's claim).
+   */
+  private async direct<T>(operation: L2Operation, call: () => Promise<T>): Promise<T> {
+    const started = process.hrtime.bigint();
+    try {
+      const result = await call();
+      this.metrics.redisOperation(operation, seconds(started), false);
+      return result;
+    } catch (error) {
+      this.metrics.redisOperation(operation, seconds(started), true);
+      throw error;
+    }
   }
 
   private async guarded<T>(operation: L2Operation, call: () => Promise<T>): Promise<T | Unavailable> {
