@@ -38,7 +38,7 @@ export class AppModule {
         RedisModule,
         HealthModule.forRoot({ database: runs.api, queue: true }),
         ...(runs.api ? [DatabaseModule, GrpcServerModule, RulesModule, ReplicatorModule, AdminModule] : []),
-        // Sign-in pre-cache (issue 5): sign-ins and flags, the queue, and health-record reads.
+        // Sign-in pre-cache: sign-ins and flags, the queue, and health-record reads.
         EventsModule,
         QueueModule,
         FeatureFlagsModule.forRoot({ admin: runs.api }),

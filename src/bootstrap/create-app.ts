@@ -33,7 +33,7 @@ export interface StartOptions {
 export async function startApp(configured: AppConfig, options: StartOptions = {}): Promise<INestApplication> {
   const logger = new PinoNestLogger(createRootLogger(configured.logLevel, options.logDestination));
   Logger.overrideLogger(logger);
-  // Sign-in pre-cache (issue 5): no UHD host outside production means the bundled simulator.
+  // Sign-in pre-cache: no UHD host outside production means the bundled simulator.
   const { config, embedded } = await withEmbeddedUhdSimulator(configured);
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, { embeddedUhd: embedded }),

@@ -73,7 +73,7 @@ export abstract class AppConfig {
     readonly internalApiToken?: string;
   };
 
-  // ---- Sign-in pre-cache (issue 5) ----
+  // ---- Sign-in pre-cache ----
   abstract readonly uhd: UhdSettings;
   abstract readonly login: { readonly sessionTtlSeconds: number };
   abstract readonly featureFlags: {
@@ -90,7 +90,7 @@ export function roleRuns(role: Role): { api: boolean; worker: boolean } {
   return { api: role !== 'worker', worker: role !== 'api' };
 }
 
-// ---- Sign-in pre-cache (issue 5) ----
+// ---- Sign-in pre-cache ----
 
 export interface UhdSettings {
   /** UHD API base URL; unset outside production means "start the bundled simulator". */

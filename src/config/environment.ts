@@ -30,7 +30,7 @@ const toBool = ({ value }: { value: unknown }) => {
 const emptyToUndefined = ({ value }: { value: unknown }) =>
   typeof value === 'string' && value.trim() === '' ? undefined : value;
 
-// ---- Sign-in pre-cache (issue 5) ----
+// ---- Sign-in pre-cache ----
 const HTTP_URL = /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/;
 const FEATURE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 const FACILITY_RANGES = /^\s*\[\s*(\[\s*\d+\s*,\s*\d+\s*\]\s*(,\s*\[\s*\d+\s*,\s*\d+\s*\]\s*)*)?\]\s*$/;
@@ -100,7 +100,7 @@ export class Environment {
   @Transform(emptyToUndefined) @IsOptional() @MinLength(16) ADMIN_API_TOKEN?: string;
   @Transform(emptyToUndefined) @IsOptional() @MinLength(16) INTERNAL_API_TOKEN?: string;
 
-  // ---- Sign-in pre-cache (issue 5): UHD upstream, sessions, feature flags, precache queue ----
+  // ---- Sign-in pre-cache: UHD upstream, sessions, feature flags, precache queue ----
   @Transform(emptyToUndefined)
   @IsOptional()
   @Matches(HTTP_URL, { message: 'must be an http:// or https:// URL' })

@@ -46,7 +46,7 @@ describe(loadConfig.name, () => {
     );
   });
 
-  // ---- Sign-in pre-cache (issue 5) ----
+  // ---- Sign-in pre-cache ----
   describe('sign-in pre-cache settings', () => {
     it('gives the DESIGN.md defaults', () => {
       const sut = loadConfig({});

@@ -40,7 +40,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
     if (!env.ADMIN_API_TOKEN) problems.push('ADMIN_API_TOKEN: required when NODE_ENV=production');
     if (!env.INTERNAL_API_TOKEN) problems.push('INTERNAL_API_TOKEN: required when NODE_ENV=production');
   }
-  // ---- Sign-in pre-cache (issue 5) ----
+  // ---- Sign-in pre-cache ----
   if (production) {
     for (const name of ['UHD_HOST', 'UHD_APP_ID', 'UHD_APP_TOKEN', 'UHD_API_KEY'] as const)
       if (!env[name]) problems.push(`${name}: required when NODE_ENV=production`);
@@ -101,7 +101,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
       blockMs: env.REPLICATOR_BLOCK_MS,
     },
     auth: { adminApiToken: env.ADMIN_API_TOKEN, internalApiToken: env.INTERNAL_API_TOKEN },
-    // ---- Sign-in pre-cache (issue 5) ----
+    // ---- Sign-in pre-cache ----
     uhd: {
       host: stripTrailingSlash(env.UHD_HOST),
       securityHost: stripTrailingSlash(env.UHD_SECURITY_HOST ?? env.UHD_HOST),
@@ -144,7 +144,7 @@ export function loadConfig(source: NodeJS.ProcessEnv): AppConfig {
   };
 }
 
-// ---- Sign-in pre-cache (issue 5) ----
+// ---- Sign-in pre-cache ----
 
 function stripTrailingSlash(url: string | undefined): string | undefined {
   return url?.replace(/\/+$/, '');

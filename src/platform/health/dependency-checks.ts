@@ -32,7 +32,7 @@ export const redisReadiness: Provider = {
   }),
 };
 
-// ---- Sign-in pre-cache (issue 5) ----
+// ---- Sign-in pre-cache ----
 export const QUEUE_READINESS = Symbol('QUEUE_READINESS');
 
 /** The queues answer through their own connections and this process's workers are running. */

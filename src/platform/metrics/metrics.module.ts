@@ -17,7 +17,7 @@ import { UhdMetrics, uhdMetricProviders } from './uhd.metrics.js';
     TransportMetrics,
     ...databaseMetricProviders,
     DatabaseMetrics,
-    // Sign-in pre-cache (issue 5)
+    // Sign-in pre-cache
     ...precacheMetricProviders,
     PrecacheMetrics,
     ...uhdMetricProviders,
